@@ -1,0 +1,219 @@
+/**
+ * Error classes thrown by resumable-download. Every error the library raises on purpose is a
+ * {@linkcode DownloadError}; bad arguments are `TypeError` / `RangeError` naming the option.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every download failure.
+ *
+ * @example Catch any download failure
+ * ```ts
+ * import { DownloadError, resumableDownloadUrl } from "@resumable-download/resumable-download";
+ * try {
+ *   await resumableDownloadUrl("http://127.0.0.1:1/missing", "/tmp/x.bin");
+ * } catch (e) {
+ *   if (e instanceof DownloadError) console.error("download failed:", e.message);
+ * }
+ * ```
+ */
+export class DownloadError extends Error {
+  override name = "DownloadError";
+  /** Brand that survives realms (e.g. two copies of the module). */
+  get isDownloadError(): true {
+    return true;
+  }
+}
+
+/** Options shared by the HTTP error constructors. */
+export interface HttpErrorInit {
+  /** HTTP method of the failing request. */
+  method?: string;
+  /** URL of the failing request (query strings holding signatures are removed). */
+  url?: string;
+  /** Underlying cause. */
+  cause?: unknown;
+  /** Retry-After in milliseconds, when the server sent one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The server answered with a status that is not a success.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "@resumable-download/resumable-download";
+ * const e = new HttpError(404, "Not Found");
+ * console.log(e.status); // 404
+ * ```
+ */
+export class HttpError extends DownloadError {
+  override name = "HttpError";
+  /** HTTP status code. */
+  readonly status: number;
+  /** HTTP method of the request, when known. */
+  readonly method?: string;
+  /** URL of the request without its query string, when known. */
+  readonly url?: string;
+  /** Delay the server asked for (Retry-After), in milliseconds. */
+  readonly retryAfterMs?: number;
+  constructor(status: number, message: string, init: HttpErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = status;
+    if (init.method !== undefined) this.method = init.method;
+    if (init.url !== undefined) this.url = init.url;
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Fields an OSS error XML document carries. */
+export interface OssErrorInit extends HttpErrorInit {
+  /** OSS error code, e.g. `NoSuchKey`. */
+  code: string;
+  /** `x-oss-request-id` / `<RequestId>`. */
+  requestId?: string;
+  /** OSS `EC` error detail code, e.g. `0026-00000001`. */
+  ec?: string;
+  /** `<HostId>` from the error body. */
+  hostId?: string;
+  /** For `SignatureDoesNotMatch`: the server's string to sign. */
+  stringToSign?: string;
+  /** For `SignatureDoesNotMatch` (v4): the server's canonical request. */
+  canonicalRequest?: string;
+  /** Server time (`Date` header of the error), used to correct clock skew. */
+  serverTime?: Date;
+}
+
+/**
+ * Alibaba Cloud OSS answered with an error document.
+ *
+ * @example
+ * ```ts
+ * import { OssError } from "@resumable-download/resumable-download";
+ * const e = new OssError(404, "The specified key does not exist.", { code: "NoSuchKey" });
+ * console.log(e.code, e.status); // NoSuchKey 404
+ * ```
+ */
+export class OssError extends HttpError {
+  override name = "OssError";
+  /** OSS error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`. */
+  readonly code: string;
+  /** Request id to quote to Alibaba Cloud support. */
+  readonly requestId?: string;
+  /** OSS `EC` detail code. */
+  readonly ec?: string;
+  /** `<HostId>` of the error document. */
+  readonly hostId?: string;
+  /** For `SignatureDoesNotMatch`: what the server signed. */
+  readonly stringToSign?: string;
+  /** For `SignatureDoesNotMatch` (v4): the server's canonical request. */
+  readonly canonicalRequest?: string;
+  /** Server time from the error response, when sent. */
+  readonly serverTime?: Date;
+  constructor(status: number, message: string, init: OssErrorInit) {
+    super(status, `${init.code}: ${message}`, init);
+    this.code = init.code;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.ec !== undefined) this.ec = init.ec;
+    if (init.hostId !== undefined) this.hostId = init.hostId;
+    if (init.stringToSign !== undefined) this.stringToSign = init.stringToSign;
+    if (init.canonicalRequest !== undefined) this.canonicalRequest = init.canonicalRequest;
+    if (init.serverTime !== undefined) this.serverTime = init.serverTime;
+  }
+}
+
+/**
+ * The connection failed (refused, reset, stalled) and retries did not get past it.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "@resumable-download/resumable-download";
+ * const e = new NetworkError("connection reset", { cause: new TypeError("ECONNRESET") });
+ * console.log(e.name); // NetworkError
+ * ```
+ */
+export class NetworkError extends DownloadError {
+  override name = "NetworkError";
+}
+
+/**
+ * The server broke the HTTP range contract: a wrong `Content-Range`, a short body, or a
+ * 200 with the whole object where a range was asked for.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "@resumable-download/resumable-download";
+ * console.log(new ProtocolError("bad Content-Range").name); // ProtocolError
+ * ```
+ */
+export class ProtocolError extends DownloadError {
+  override name = "ProtocolError";
+}
+
+/**
+ * The downloaded bytes do not match the expected checksum. The target was not touched.
+ *
+ * @example
+ * ```ts
+ * import { IntegrityError } from "@resumable-download/resumable-download";
+ * const e = new IntegrityError("crc64", "1", "2");
+ * console.log(e.expected, e.actual); // 1 2
+ * ```
+ */
+export class IntegrityError extends DownloadError {
+  override name = "IntegrityError";
+  /** Which checksum failed: `crc64`, `sha256`, `md5` or `size`. */
+  readonly algorithm: string;
+  /** The value the server (or the caller) promised. */
+  readonly expected: string;
+  /** The value computed from the bytes on disk. */
+  readonly actual: string;
+  constructor(algorithm: string, expected: string, actual: string, message?: string) {
+    super(message ?? `${algorithm} mismatch: expected ${expected}, got ${actual}`);
+    this.algorithm = algorithm;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * The object changed on the server while it was being downloaded, more often than the
+ * download is willing to start over.
+ *
+ * @example
+ * ```ts
+ * import { ObjectChangedError } from "@resumable-download/resumable-download";
+ * console.log(new ObjectChangedError("etag changed").name); // ObjectChangedError
+ * ```
+ */
+export class ObjectChangedError extends DownloadError {
+  override name = "ObjectChangedError";
+}
+
+/**
+ * Another download holds the lock on the same target file.
+ *
+ * @example
+ * ```ts
+ * import { DownloadLockedError } from "@resumable-download/resumable-download";
+ * const e = new DownloadLockedError("/tmp/a.bin.lock", { pid: 42, host: "box" });
+ * console.log(e.lockPath, e.owner?.pid); // /tmp/a.bin.lock 42
+ * ```
+ */
+export class DownloadLockedError extends DownloadError {
+  override name = "DownloadLockedError";
+  /** Path of the lock file. */
+  readonly lockPath: string;
+  /** Who holds it, as written in the lock file. */
+  readonly owner?: { pid: number; host: string; since?: string };
+  constructor(lockPath: string, owner?: { pid: number; host: string; since?: string }) {
+    super(
+      `target is being downloaded by another process${
+        owner ? ` (pid ${owner.pid} on ${owner.host})` : ""
+      }: lock ${lockPath}`,
+    );
+    this.lockPath = lockPath;
+    if (owner) this.owner = owner;
+  }
+}
