@@ -4,11 +4,25 @@
  * @module
  */
 
-/** An open file for positional reads and writes. */
+/**
+ * An open file for positional reads and writes. Calls may overlap: each adapter keeps a
+ * call's bytes at the position it was given.
+ *
+ * @example
+ * ```ts ignore
+ * const file: RandomAccessFile = await fs.open("/tmp/a.bin", { create: true });
+ * await file.write([new Uint8Array([1, 2]), new Uint8Array([3])], 4096); // bytes 4096..4098
+ * const n = await file.read(new Uint8Array(3), 4096); // 3
+ * await file.close();
+ * ```
+ */
 export interface RandomAccessFile {
   /** Writes all of `chunks`, back to back, starting at byte `position`. */
   write(chunks: readonly Uint8Array[], position: number): Promise<void>;
-  /** Reads up to `buffer.length` bytes at `position`; resolves the count (0 at end of file). */
+  /**
+   * Reads up to `buffer.length` bytes at `position`; resolves the count (fewer only at the
+   * end of the file, 0 at or past it).
+   */
   read(buffer: Uint8Array, position: number): Promise<number>;
   /** Sets the file's length (extends with zeros or cuts). */
   truncate(length: number): Promise<void>;
@@ -18,14 +32,35 @@ export interface RandomAccessFile {
   close(): Promise<void>;
 }
 
-/** What `stat` reports. */
+/**
+ * What `stat` reports.
+ *
+ * @example
+ * ```ts ignore
+ * const info: FileInfo | undefined = await fs.stat("/tmp");
+ * console.log(info?.isDirectory); // true
+ * ```
+ */
 export interface FileInfo {
+  /** A regular file. */
   isFile: boolean;
+  /** A directory. */
   isDirectory: boolean;
+  /** Length in bytes. */
   size: number;
 }
 
-/** The file-system adapter. Errors keep the runtime's `code` (`ENOENT`, `ENOSPC`, ...). */
+/**
+ * The file-system adapter. Errors carry a Node-style `code` (`ENOENT`, `ENOSPC`, `EACCES`,
+ * ...) on every runtime, and the `path` they are about.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultFileSystem } from "./mod.ts";
+ * const fs: FileSystem = defaultFileSystem();
+ * if (await fs.createExclusive("/tmp/a.lock", String(fs.pid))) await fs.remove("/tmp/a.lock");
+ * ```
+ */
 export interface FileSystem {
   /** Which runtime this adapter serves. */
   readonly runtime: "deno" | "node" | "bun";
@@ -37,7 +72,7 @@ export interface FileSystem {
   basename(path: string): string;
   /** Joins path segments. */
   join(...parts: string[]): string;
-  /** Info about `path`, or `undefined` when it does not exist. */
+  /** Info about `path`, or `undefined` when it (or a parent directory) does not exist. */
   stat(path: string): Promise<FileInfo | undefined>;
   /** Opens `path` for reading and writing; creates it when `create` is true. */
   open(path: string, options: { create: boolean }): Promise<RandomAccessFile>;

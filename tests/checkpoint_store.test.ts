@@ -1,0 +1,282 @@
+/**
+ * Checkpoint stores: one conformance suite run against every store, then what only the file
+ * store does.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { defaultFileSystem } from "../src/fs/mod.ts";
+import { MemoryCheckpointStore, ResumableDownloadStore } from "../src/stores/mod.ts";
+import type { CheckpointStore } from "../src/stores/mod.ts";
+
+/** A store to test, and how to dispose of it. */
+interface Subject {
+  store: CheckpointStore;
+  cleanup(): Promise<void>;
+}
+
+async function tempRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), "rd-store-test-"));
+  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Runs `fn` with a fresh subject, disposed of afterwards. */
+async function using(make: () => Promise<Subject>, fn: (s: CheckpointStore) => Promise<void>) {
+  const subject = await make();
+  try {
+    await fn(subject.store);
+  } finally {
+    await subject.cleanup();
+  }
+}
+
+const record = () => ({
+  version: 1,
+  source: "oss://bucket/some/key.bin",
+  size: 123_456_789,
+  etag: '"ABC"',
+  parts: [
+    { start: 0, end: 1024, done: 1024, crc: "123" },
+    { start: 1024, end: 2048, done: 17, crc: null },
+  ],
+  nested: { deep: { list: [1, "two", true, null] } },
+});
+
+/** The behaviour every {@linkcode CheckpointStore} must have. */
+function testCheckpointStore(name: string, makeStore: () => Promise<Subject>): void {
+  describe(`${name}: CheckpointStore conformance`, () => {
+    it("a missing key reads as undefined", async () => {
+      await using(makeStore, async (store) => {
+        assert.equal(await store.get("never-put"), undefined);
+      });
+    });
+
+    it("put then get returns an equal nested record", async () => {
+      await using(makeStore, async (store) => {
+        await store.put("k", record());
+        assert.deepEqual(await store.get("k"), record());
+      });
+    });
+
+    it("put replaces the previous record", async () => {
+      await using(makeStore, async (store) => {
+        await store.put("k", record());
+        await store.put("k", { replaced: true });
+        assert.deepEqual(await store.get("k"), { replaced: true });
+      });
+    });
+
+    it("delete removes; get then reads undefined", async () => {
+      await using(makeStore, async (store) => {
+        await store.put("k", record());
+        await store.put("other", 1);
+        await store.delete("k");
+        assert.equal(await store.get("k"), undefined);
+        assert.equal(await store.get("other"), 1);
+      });
+    });
+
+    it("deleting a missing key is fine", async () => {
+      await using(makeStore, async (store) => {
+        await store.delete("never-put");
+        await store.put("k", 1);
+        await store.delete("k");
+        await store.delete("k");
+        assert.equal(await store.get("k"), undefined);
+      });
+    });
+
+    it("keys with slashes, spaces, unicode and 2000 characters work and do not collide", async () => {
+      await using(makeStore, async (store) => {
+        const keys = [
+          "a/b/c",
+          "a_b_c",
+          "a b c",
+          "../../etc/passwd",
+          "/absolute/path/target.bin",
+          "ключ-鍵-🔑",
+          "x".repeat(2000),
+          "x".repeat(1999) + "y",
+          "",
+          "A/B/C",
+        ];
+        for (const [i, key] of keys.entries()) await store.put(key, { i, key });
+        for (const [i, key] of keys.entries()) {
+          assert.deepEqual(
+            await store.get(key),
+            { i, key },
+            `key ${JSON.stringify(key.slice(0, 20))}`,
+          );
+        }
+      });
+    });
+
+    it("stores a copy: changing the object after put, or what get returned, changes nothing", async () => {
+      await using(makeStore, async (store) => {
+        const value = record();
+        await store.put("k", value);
+        value.parts[0]!.done = -1;
+        value.nested.deep.list.push("added");
+        assert.deepEqual(await store.get("k"), record());
+        const got = (await store.get("k")) as ReturnType<typeof record>;
+        got.size = 0;
+        assert.deepEqual(await store.get("k"), record());
+      });
+    });
+
+    it("rejects a value that is not JSON", async () => {
+      await using(makeStore, async (store) => {
+        await assert.rejects(async () => await store.put("k", undefined), TypeError);
+        assert.equal(await store.get("k"), undefined);
+      });
+    });
+  });
+}
+
+testCheckpointStore(
+  "MemoryCheckpointStore",
+  () => Promise.resolve({ store: new MemoryCheckpointStore(), cleanup: () => Promise.resolve() }),
+);
+
+testCheckpointStore("ResumableDownloadStore", async () => {
+  const { root, cleanup } = await tempRoot();
+  return { store: new ResumableDownloadStore({ root, dir: "cp" }), cleanup };
+});
+
+describe("ResumableDownloadStore", () => {
+  it("a corrupt file reads as undefined, without throwing, and the next put replaces it", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      await store.put("k", { ok: true });
+      const path = await store.pathOf("k");
+      for (
+        const garbage of [
+          "{not json",
+          "",
+          "\u0000\u0001",
+          "null",
+          "[1,2]",
+          '{"key":"other","value":1}',
+        ]
+      ) {
+        await writeFile(path, garbage);
+        assert.equal(await store.get("k"), undefined, `content ${JSON.stringify(garbage)}`);
+      }
+      await writeFile(path, new Uint8Array([0xff, 0xfe, 0x7b]));
+      assert.equal(await store.get("k"), undefined);
+      await store.put("k", { ok: 2 });
+      assert.deepEqual(await store.get("k"), { ok: 2 });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("names each file by the SHA-256 of the key", async () => {
+    const store = new ResumableDownloadStore({ root: "/r", dir: "d" });
+    // SHA-256("abc")
+    assert.equal(
+      await store.pathOf("abc"),
+      join("/r", "d", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.json"),
+    );
+  });
+
+  it("defaults to ~/.resumable-download (nothing is written by the constructor)", () => {
+    assert.equal(new ResumableDownloadStore().directory, join(homedir(), ".resumable-download"));
+    assert.equal(new ResumableDownloadStore({}).directory, join(homedir(), ".resumable-download"));
+  });
+
+  it("joins dir onto root and resolves a relative root", () => {
+    assert.equal(
+      new ResumableDownloadStore({ root: "/tmp/x" }).directory,
+      join("/tmp/x", ".resumable-download"),
+    );
+    assert.equal(
+      new ResumableDownloadStore({ root: "/tmp/x", dir: "a/b" }).directory,
+      join("/tmp/x", "a", "b"),
+    );
+    assert.equal(
+      new ResumableDownloadStore({ root: "rel", dir: "d" }).directory,
+      join(process.cwd(), "rel", "d"),
+    );
+    assert.equal(new ResumableDownloadStore({ dir: "d" }).directory, join(homedir(), "d"));
+  });
+
+  it("bad options: a TypeError naming the option and the value", () => {
+    const cases: [unknown, string, string][] = [
+      [{ root: "" }, "root", '""'],
+      [{ root: 42 }, "root", "42"],
+      [{ root: null }, "root", "null"],
+      [{ dir: "" }, "dir", '""'],
+      [{ dir: false }, "dir", "false"],
+    ];
+    for (const [options, name, shown] of cases) {
+      assert.throws(
+        () => new ResumableDownloadStore(options as { root?: string }),
+        (e: Error) => {
+          assert.ok(e instanceof TypeError, String(e));
+          assert.ok(e.message.includes(`'${name}'`), e.message);
+          assert.ok(e.message.includes(shown), e.message);
+          return true;
+        },
+      );
+    }
+    assert.throws(() => new ResumableDownloadStore(null as unknown as undefined), TypeError);
+  });
+
+  it("creates its directory (and parents) on the first put", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root, dir: join("a", "b") });
+      assert.deepEqual(await readdir(root), []);
+      assert.equal(await store.get("k"), undefined);
+      await store.delete("k");
+      await store.put("k", 1);
+      assert.equal((await readdir(store.directory)).length, 1);
+      // Removed behind its back: the next put makes it again.
+      await rm(join(root, "a"), { recursive: true });
+      await store.put("k", 2);
+      assert.equal(await store.get("k"), 2);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("two instances on the same directory see each other's records", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const a = new ResumableDownloadStore({ root, dir: "shared" });
+      const b = new ResumableDownloadStore({ root, dir: "shared", fs: defaultFileSystem() });
+      await a.put("k", { from: "a" });
+      assert.deepEqual(await b.get("k"), { from: "a" });
+      await b.put("k", { from: "b" });
+      assert.deepEqual(await a.get("k"), { from: "b" });
+      await a.delete("k");
+      assert.equal(await b.get("k"), undefined);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("leaves no temp files after many puts, sequential and concurrent", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      for (let i = 0; i < 50; i++) await store.put(`k${i % 5}`, { i });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(`k${i % 5}`, { i })));
+      const names = await readdir(store.directory);
+      assert.equal(names.length, 5, names.join(", "));
+      assert.ok(names.every((n) => /^[0-9a-f]{64}\.json$/.test(n)), names.join(", "));
+      assert.ok(!names.some((n) => n.includes(".tmp")));
+      for (let k = 0; k < 5; k++) {
+        const got = (await store.get(`k${k}`)) as { i: number };
+        assert.equal(got.i % 5, k);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+});
