@@ -217,3 +217,27 @@ export class DownloadLockedError extends DownloadError {
     if (owner) this.owner = owner;
   }
 }
+
+/**
+ * A local file operation failed: no space left, permission denied, read-only file system,
+ * a target that is a directory. `code` is the POSIX-style code (`ENOSPC`, `EACCES`, ...).
+ *
+ * @example
+ * ```ts
+ * import { LocalFileError } from "@resumable-download/resumable-download";
+ * const e = new LocalFileError("ENOSPC", "/tmp/x.bin", "no space left on device");
+ * console.log(e.code); // ENOSPC
+ * ```
+ */
+export class LocalFileError extends DownloadError {
+  override name = "LocalFileError";
+  /** POSIX-style error code, e.g. `ENOSPC`, `EACCES`, `EISDIR`, `EROFS`. */
+  readonly code: string;
+  /** The path the operation was about. */
+  readonly path: string;
+  constructor(code: string, path: string, message: string, options?: { cause?: unknown }) {
+    super(`${message}: ${path} (${code})`, options);
+    this.code = code;
+    this.path = path;
+  }
+}

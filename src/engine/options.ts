@@ -1,0 +1,269 @@
+/**
+ * Download options: their types, defaults and validation. A bad option is a `TypeError`
+ * (wrong type) or `RangeError` (out of range) whose message names the option and the value.
+ *
+ * @module
+ */
+import type { CheckpointStore } from "../stores/store.ts";
+
+/** 1 MiB. */
+export const MiB = 1024 * 1024;
+/** Largest part OSS serves in one ranged request that we plan for. */
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
+/** Most parts a download is split into (as in the OSS SDKs). */
+export const MAX_PARTS = 10_000;
+/** Most ranges in flight at once. */
+export const MAX_THREADS = 64;
+
+/** Retry behaviour of each range request. */
+export interface RetryOptions {
+  /**
+   * Attempts per range without progress before giving up; an attempt that wrote bytes
+   * resets the count.
+   * @default {8}
+   */
+  limit?: number;
+  /**
+   * First backoff delay in milliseconds; doubled per attempt, with full jitter.
+   * @default {250}
+   */
+  initialDelay?: number;
+  /**
+   * Largest backoff delay in milliseconds (a server's Retry-After may ask for more, up to
+   * `maxElapsed`).
+   * @default {15000}
+   */
+  backoffLimit?: number;
+  /**
+   * Longest time in milliseconds one range keeps failing without progress before giving up.
+   * @default {300000}
+   */
+  maxElapsed?: number;
+  /**
+   * Milliseconds without a single byte on a response (headers or body) before that request
+   * is aborted and retried.
+   * @default {30000}
+   */
+  idleTimeout?: number;
+}
+
+/** Caller-supplied digests for sources that carry no CRC-64 (plain URLs). */
+export interface ExpectedDigests {
+  /** Expected SHA-256 as lowercase hex. */
+  sha256?: string;
+  /** Expected MD5 as lowercase hex. */
+  md5?: string;
+  /** Expected CRC-64/XZ as an unsigned decimal string. */
+  crc64?: string;
+}
+
+/** Options of {@linkcode resumableDownload}, {@linkcode resumableDownloadUrl} and {@linkcode downloadObject}. */
+export interface DownloadOptions {
+  /**
+   * Where progress is kept between runs.
+   * @default {new ResumableDownloadStore()} (files under `~/.resumable-download`)
+   */
+  store?: CheckpointStore;
+  /**
+   * Objects smaller than this are fetched with one plain GET (still through a temp file,
+   * rename and verification) and no checkpoint.
+   * @default {10485760} (10 MiB)
+   */
+  multigetThreshold?: number;
+  /**
+   * Bytes per part. When absent: 8 MiB, or larger so that there are at most 10,000 parts.
+   * @default {undefined}
+   */
+  partSize?: number;
+  /**
+   * Ranges downloaded at once.
+   * @default {1}
+   */
+  numThreads?: number;
+  /**
+   * Called with `(consumedBytes, totalBytes)` as bytes reach the temp file; monotonic,
+   * starting from what a previous run already saved, ending with `(total, total)`.
+   * @default {undefined}
+   */
+  progressCallback?: (consumedBytes: number, totalBytes: number) => void;
+  /**
+   * Cancels the download: requests stop, the checkpoint is saved, the temp file kept, and
+   * the promise rejects with the signal's reason. The next call resumes.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * Retry behaviour per range.
+   * @default {{}}
+   */
+  retry?: RetryOptions;
+  /**
+   * OSS object version to download.
+   * @default {undefined}
+   */
+  versionId?: string;
+  /**
+   * Extra request headers (e.g. `x-oss-traffic-limit`), sent on every request.
+   * @default {undefined}
+   */
+  headers?: HeadersInit;
+  /**
+   * `true`: check the CRC-64 when the server sends one, and saved parts on resume. An object
+   * of digests: check those too. `false`: check nothing but sizes (unsafe).
+   * @default {true}
+   */
+  verify?: boolean | ExpectedDigests;
+  /**
+   * The fetch used for every request.
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  store: CheckpointStore | undefined;
+  multigetThreshold: number;
+  partSize: number | undefined;
+  numThreads: number;
+  progressCallback: ((consumed: number, total: number) => void) | undefined;
+  signal: AbortSignal | undefined;
+  retry: Required<RetryOptions>;
+  verify: boolean;
+  digests: ExpectedDigests;
+}
+
+const RETRY_DEFAULTS: Required<RetryOptions> = {
+  limit: 8,
+  initialDelay: 250,
+  backoffLimit: 15_000,
+  maxElapsed: 300_000,
+  idleTimeout: 30_000,
+};
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+/** Throws unless `value` is an integer in [min, max]; returns it. */
+export function integerOption(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`'${name}' must be an integer: got ${show(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `'${name}' must be an integer from ${min} to ${max}: got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+const HEX = { sha256: 64, md5: 32 } as const;
+
+function digestsOption(value: ExpectedDigests): ExpectedDigests {
+  const out: ExpectedDigests = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (name === "crc64") {
+      if (typeof v !== "string" || !/^(0|[1-9]\d{0,19})$/.test(v) || BigInt(v) >= 2n ** 64n) {
+        throw new TypeError(
+          `'verify.crc64' must be an unsigned 64-bit decimal string: got ${show(v)}`,
+        );
+      }
+      out.crc64 = v;
+    } else if (name === "sha256" || name === "md5") {
+      const len = HEX[name];
+      if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(v)) {
+        throw new TypeError(`'verify.${name}' must be ${len} hex digits: got ${show(v)}`);
+      }
+      out[name] = v.toLowerCase();
+    } else {
+      throw new TypeError(`'verify' has an unknown digest '${name}' (use sha256, md5 or crc64)`);
+    }
+  }
+  return out;
+}
+
+/** Validates `options` and fills in defaults. */
+export function resolveOptions(options: DownloadOptions | undefined): ResolvedOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== "object") {
+    throw new TypeError(`'options' must be an object: got ${show(options)}`);
+  }
+  const o = options;
+  const store = o.store;
+  if (
+    store !== undefined &&
+    (typeof store !== "object" || store === null || typeof store.get !== "function" ||
+      typeof store.put !== "function" || typeof store.delete !== "function")
+  ) {
+    throw new TypeError(`'store' must be a CheckpointStore (get, put, delete): got ${show(store)}`);
+  }
+  const multigetThreshold = o.multigetThreshold === undefined
+    ? 10 * MiB
+    : integerOption("multigetThreshold", o.multigetThreshold, 1, Number.MAX_SAFE_INTEGER);
+  const partSize = o.partSize === undefined
+    ? undefined
+    : integerOption("partSize", o.partSize, 1, MAX_PART_SIZE);
+  const numThreads = o.numThreads === undefined
+    ? 1
+    : integerOption("numThreads", o.numThreads, 1, MAX_THREADS);
+  if (o.progressCallback !== undefined && typeof o.progressCallback !== "function") {
+    throw new TypeError(`'progressCallback' must be a function: got ${show(o.progressCallback)}`);
+  }
+  if (
+    o.signal !== undefined &&
+    (typeof o.signal !== "object" || o.signal === null || !("aborted" in o.signal))
+  ) {
+    throw new TypeError(`'signal' must be an AbortSignal: got ${show(o.signal)}`);
+  }
+  const r = o.retry ?? {};
+  if (typeof r !== "object" || r === null) {
+    throw new TypeError(`'retry' must be an object: got ${show(r)}`);
+  }
+  const retry: Required<RetryOptions> = { ...RETRY_DEFAULTS };
+  for (const key of Object.keys(r) as (keyof RetryOptions)[]) {
+    if (!(key in RETRY_DEFAULTS)) {
+      throw new TypeError(
+        `'retry' has an unknown option '${key}' (use ${Object.keys(RETRY_DEFAULTS).join(", ")})`,
+      );
+    }
+    const v = r[key];
+    if (v === undefined) continue;
+    retry[key] = key === "limit"
+      ? integerOption("retry.limit", v, 1, 1000)
+      : integerOption(`retry.${key}`, v, key === "idleTimeout" ? 1 : 0, 24 * 3600_000);
+  }
+  let verify = true;
+  let digests: ExpectedDigests = {};
+  if (o.verify === false) verify = false;
+  else if (o.verify === true || o.verify === undefined) verify = true;
+  else if (typeof o.verify === "object" && o.verify !== null) digests = digestsOption(o.verify);
+  else {throw new TypeError(
+      `'verify' must be a boolean or an object of digests: got ${show(o.verify)}`,
+    );}
+  if (o.versionId !== undefined && (typeof o.versionId !== "string" || o.versionId === "")) {
+    throw new TypeError(`'versionId' must be a non-empty string: got ${show(o.versionId)}`);
+  }
+  if (o.fetch !== undefined && typeof o.fetch !== "function") {
+    throw new TypeError(`'fetch' must be a function: got ${show(o.fetch)}`);
+  }
+  return {
+    store,
+    multigetThreshold,
+    partSize,
+    numThreads,
+    progressCallback: o.progressCallback,
+    signal: o.signal,
+    retry,
+    verify,
+    digests,
+  };
+}
