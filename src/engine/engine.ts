@@ -138,6 +138,8 @@ class Run {
   #persist = false;
   #saver!: CheckpointSaver;
   #claimed = new Set<Part>();
+  /** Parts that needed a retry or came from an earlier run: checked first on a mismatch. */
+  #suspects = new Set<Part>();
   #active = new Map<Part, ActivePart>();
   #stop = new AbortController();
   #failure: unknown;
@@ -172,10 +174,11 @@ class Run {
         files.push(await this.#open(this.#tempFile));
       }
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
+      for (const p of this.#parts) if (p.done > 0) this.#suspects.add(p);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       this.#report();
       await this.#runWorkers(files);
-      const crc = combineParts(this.#parts);
+      const crc = await this.#repair(files, combineParts(this.#parts));
       await this.#verify(files[0]!, crc);
       for (const f of files) {
         await f.sync().catch((e) =>
@@ -400,6 +403,7 @@ class Run {
         const verdict = e instanceof RangeIgnoredSignal ? "fatal" : classify(e);
         if (verdict === "changed") throw new ObjectChangedSignal(String((e as Error).message));
         if (verdict === "fatal") throw e;
+        for (const p of parts) this.#suspects.add(p);
         if (parts.reduce((n, p) => n + p.done, 0) > before) {
           attempts = 0;
           failingSince = Date.now();
@@ -500,6 +504,46 @@ class Run {
     }, (reason) => request.abort(reason)).catch((e) => {
       throw fileError(e, this.#tempFile, "cannot write the temp file");
     });
+  }
+
+  /**
+   * When the combined CRC differs from the server's, finds the bad parts and fetches them
+   * again: first parts whose bytes on disk no longer match their recorded CRC, then (the
+   * disk being fine, so the network delivered wrong bytes) parts refetched one batch at a
+   * time, suspects first, until the CRC matches. Gives up, leaving the mismatch to
+   * `#verify`, when a full pass changes nothing: the server then consistently sends bytes
+   * that do not match its own CRC.
+   */
+  async #repair(files: RandomAccessFile[], crc: bigint): Promise<bigint> {
+    const expected = this.#info.crc64;
+    if (!this.#o.verify || expected === undefined) return crc;
+    const want = BigInt(expected);
+    const refetch = async (parts: Part[]) => {
+      for (const p of parts) [p.done, p.crc] = [0, 0n];
+      await this.#saver.flush();
+      await this.#runWorkers(files);
+      return combineParts(this.#parts);
+    };
+    for (let round = 0; round < 2 && crc !== want; round++) {
+      const damaged = await verifySavedParts(files[0]!, this.#parts);
+      if (damaged.length) {
+        crc = await refetch(damaged);
+        continue;
+      }
+      const order = [
+        ...this.#parts.filter((p) => this.#suspects.has(p)),
+        ...this.#parts.filter((p) => !this.#suspects.has(p)),
+      ];
+      let changed = false;
+      for (let i = 0; i < order.length && crc !== want; i += files.length) {
+        const batch = order.slice(i, i + files.length);
+        const before = batch.map((p) => p.crc);
+        crc = await refetch(batch);
+        if (batch.some((p, j) => p.crc !== before[j])) changed = true;
+      }
+      if (!changed) break;
+    }
+    return crc;
   }
 
   async #verify(file: RandomAccessFile, crc: bigint | undefined): Promise<void> {
