@@ -169,7 +169,11 @@ class Run {
     const resumed = await this.#prepare();
     const files: RandomAccessFile[] = [];
     try {
-      const threads = Math.max(1, Math.min(o.numThreads, this.#parts.length));
+      // More workers than parts is fine: idle workers split the biggest remaining part.
+      const splittable = Math.floor(this.#info.size / MIN_SPLIT);
+      const threads = this.#rangeIgnored
+        ? 1
+        : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
       for (let i = 0; i < threads; i++) {
         files.push(await this.#open(this.#tempFile));
       }
