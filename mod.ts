@@ -37,6 +37,7 @@ export type {
   BucketOptions,
   OssObjectSourceOptions,
   OssRequestInit,
+  QueryInit,
   SignUrlOptions,
   UrlStyle,
 } from "./src/sources/oss/mod.ts";

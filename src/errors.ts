@@ -19,6 +19,7 @@
  * ```
  */
 export class DownloadError extends Error {
+  /** Always `"DownloadError"`. */
   override name = "DownloadError";
   /** Brand that survives realms (e.g. two copies of the module). */
   get isDownloadError(): true {
@@ -49,6 +50,7 @@ export interface HttpErrorInit {
  * ```
  */
 export class HttpError extends DownloadError {
+  /** Always `"HttpError"`. */
   override name = "HttpError";
   /** HTTP status code. */
   readonly status: number;
@@ -58,6 +60,7 @@ export class HttpError extends DownloadError {
   readonly url?: string;
   /** Delay the server asked for (Retry-After), in milliseconds. */
   readonly retryAfterMs?: number;
+  /** Builds the error; see the class documentation for the fields. */
   constructor(status: number, message: string, init: HttpErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = status;
@@ -96,6 +99,7 @@ export interface OssErrorInit extends HttpErrorInit {
  * ```
  */
 export class OssError extends HttpError {
+  /** Always `"OssError"`. */
   override name = "OssError";
   /** OSS error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`. */
   readonly code: string;
@@ -111,6 +115,7 @@ export class OssError extends HttpError {
   readonly canonicalRequest?: string;
   /** Server time from the error response, when sent. */
   readonly serverTime?: Date;
+  /** Builds the error; see the class documentation for the fields. */
   constructor(status: number, message: string, init: OssErrorInit) {
     super(status, `${init.code}: ${message}`, init);
     this.code = init.code;
@@ -134,6 +139,7 @@ export class OssError extends HttpError {
  * ```
  */
 export class NetworkError extends DownloadError {
+  /** Always `"NetworkError"`. */
   override name = "NetworkError";
 }
 
@@ -148,6 +154,7 @@ export class NetworkError extends DownloadError {
  * ```
  */
 export class ProtocolError extends DownloadError {
+  /** Always `"ProtocolError"`. */
   override name = "ProtocolError";
 }
 
@@ -162,6 +169,7 @@ export class ProtocolError extends DownloadError {
  * ```
  */
 export class IntegrityError extends DownloadError {
+  /** Always `"IntegrityError"`. */
   override name = "IntegrityError";
   /** Which checksum failed: `crc64`, `sha256`, `md5` or `size`. */
   readonly algorithm: string;
@@ -169,6 +177,7 @@ export class IntegrityError extends DownloadError {
   readonly expected: string;
   /** The value computed from the bytes on disk. */
   readonly actual: string;
+  /** Builds the error; see the class documentation for the fields. */
   constructor(algorithm: string, expected: string, actual: string, message?: string) {
     super(message ?? `${algorithm} mismatch: expected ${expected}, got ${actual}`);
     this.algorithm = algorithm;
@@ -188,6 +197,7 @@ export class IntegrityError extends DownloadError {
  * ```
  */
 export class ObjectChangedError extends DownloadError {
+  /** Always `"ObjectChangedError"`. */
   override name = "ObjectChangedError";
 }
 
@@ -202,11 +212,13 @@ export class ObjectChangedError extends DownloadError {
  * ```
  */
 export class DownloadLockedError extends DownloadError {
+  /** Always `"DownloadLockedError"`. */
   override name = "DownloadLockedError";
   /** Path of the lock file. */
   readonly lockPath: string;
   /** Who holds it, as written in the lock file. */
   readonly owner?: { pid: number; host: string; since?: string };
+  /** Builds the error; see the class documentation for the fields. */
   constructor(lockPath: string, owner?: { pid: number; host: string; since?: string }) {
     super(
       `target is being downloaded by another process${
@@ -230,11 +242,13 @@ export class DownloadLockedError extends DownloadError {
  * ```
  */
 export class LocalFileError extends DownloadError {
+  /** Always `"LocalFileError"`. */
   override name = "LocalFileError";
   /** POSIX-style error code, e.g. `ENOSPC`, `EACCES`, `EISDIR`, `EROFS`. */
   readonly code: string;
   /** The path the operation was about. */
   readonly path: string;
+  /** Builds the error; see the class documentation for the fields. */
   constructor(code: string, path: string, message: string, options?: { cause?: unknown }) {
     super(`${message}: ${path} (${code})`, options);
     this.code = code;

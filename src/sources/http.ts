@@ -63,6 +63,7 @@ export class HttpSource implements ObjectSource {
   readonly #headers: Headers;
   readonly #fetch: typeof fetch;
 
+  /** Checks that `url` is an absolute http(s) URL; throws `TypeError` naming it otherwise. */
   constructor(url: string | URL, options: HttpSourceOptions = {}) {
     let parsed: URL;
     try {
