@@ -1,0 +1,167 @@
+/**
+ * A real third-party HTTP server: nginx on loopback serving a static file, with a
+ * per-connection rate limit so a kill lands mid-download. Skipped (saying so) when nginx
+ * is not installed; `.ci/run` installs it.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
+import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
+
+function findNginx(): string | undefined {
+  for (const candidate of ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]) {
+    if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
+  }
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const nginx = findNginx();
+if (!nginx) {
+  console.warn("nginx is not installed: skipping the nginx tests (apt-get install nginx)");
+}
+
+describe("resumableDownloadUrl against nginx", { skip: !nginx }, () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let base = "";
+  let stop = () => {};
+  const data = randomBytes(24 * MiB, 42);
+
+  /** Body bytes nginx sent, from its access log. */
+  async function served(): Promise<number> {
+    const log = await readFile(join(dir.path, "access.log"), "utf8").catch(() => "");
+    return log.split("\n").filter(Boolean).reduce((n, line) => n + Number(line.split(" ")[1]), 0);
+  }
+
+  before(async () => {
+    dir = await tempDir();
+    const www = join(dir.path, "www");
+    await mkdir(www);
+    await writeFile(join(www, "big.bin"), data);
+    // nginx workers run as an unprivileged user: let them read the files.
+    await chmod(dir.path, 0o755);
+    await chmod(www, 0o755);
+    const port = await freePort();
+    const conf = join(dir.path, "nginx.conf");
+    await writeFile(
+      conf,
+      `daemon off;
+worker_processes 1;
+pid ${dir.path}/nginx.pid;
+error_log ${dir.path}/error.log;
+events { worker_connections 64; }
+http {
+  log_format bytes '$status $body_bytes_sent $http_range';
+  access_log ${dir.path}/access.log bytes;
+  client_body_temp_path ${dir.path}/tmp_body;
+  proxy_temp_path ${dir.path}/tmp_proxy;
+  fastcgi_temp_path ${dir.path}/tmp_fastcgi;
+  uwsgi_temp_path ${dir.path}/tmp_uwsgi;
+  scgi_temp_path ${dir.path}/tmp_scgi;
+  server {
+    listen 127.0.0.1:${port} sndbuf=65536;
+    root ${www};
+    sendfile on;
+    location /slow/ { alias ${www}/; limit_rate 6m; }
+  }
+}
+`,
+    );
+    const child = spawn(nginx!, ["-p", dir.path, "-c", conf, "-e", join(dir.path, "error.log")], {
+      stdio: "ignore",
+    });
+    stop = () => child.kill("SIGTERM");
+    base = `http://127.0.0.1:${port}`;
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const ok = await fetch(`${base}/big.bin`, { method: "HEAD" }).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > until) {
+        throw new Error(
+          `nginx did not start: ${await readFile(join(dir.path, "error.log"), "utf8").catch(() =>
+            ""
+          )}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  after(async () => {
+    stop();
+    await dir?.cleanup();
+  });
+
+  it("downloads exactly with 4 ranged connections", async () => {
+    const target = join(dir.path, "out", "big.bin");
+    const before = await served();
+    const result = await resumableDownloadUrl(`${base}/big.bin`, target, {
+      store: new MemoryCheckpointStore(),
+      numThreads: 4,
+      partSize: 4 * MiB,
+    });
+    assert.ok(sameBytes(await fileBytes(target), data));
+    assert.equal(result.size, data.length);
+    assert.ok(result.etag, "nginx sends an ETag, used for If-Match");
+    assert.equal(
+      (await served()) - before,
+      data.length + 1,
+      "the object once, plus the 1-byte probe",
+    );
+  });
+
+  it("resumes after kill -9 and restart, refetching only what was in flight", async () => {
+    const target = join(dir.path, "killed", "big.bin");
+    const store = join(dir.path, "store");
+    const threads = 3;
+    const args = [`${base}/slow/big.bin`, target, store, String(threads), String(4 * MiB)];
+    const script = new URL("./fixtures/download_url.ts", import.meta.url).pathname;
+    const before = await served();
+    const first = runScript(script, args);
+    // Wait until the temp file holds about 40% (nginx logs a request only when it ends).
+    await waitFor(
+      () => {
+        try {
+          const names = spawnSync("ls", [join(dir.path, "killed")]).stdout.toString().split("\n");
+          const temp = names.find((n) => n.startsWith("big.bin.tmp-"));
+          if (!temp) return false;
+          const du = spawnSync("du", ["-B1", join(dir.path, "killed", temp)]).stdout.toString();
+          return Number(du.split("\t")[0]) >= data.length * 0.4;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      "40% on disk",
+    );
+    first.child.kill("SIGKILL");
+    assert.equal((await first.exited).signal, "SIGKILL");
+    const second = runScript(script, args);
+    const done = await second.exited;
+    assert.equal(done.code, 0, second.stderr);
+    assert.equal(JSON.parse(second.stdout).resumed, true);
+    assert.ok(sameBytes(await fileBytes(target), data));
+    // nginx writes the killed requests' lines once it notices the closed sockets.
+    await new Promise((r) => setTimeout(r, 300));
+    const refetched = (await served()) - before - data.length;
+    console.log(`nginx: refetched ${refetched} bytes after kill -9 with ${threads} threads`);
+    // What nginx counts as sent includes what sat in socket buffers when the process died
+    // (nginx's limit_rate bursts ahead); the engine's own share is at most the ~1 MiB per
+    // thread received but not yet written. The mock tests hold the tighter 1 MiB bound.
+    assert.ok(refetched <= threads * 2 * MiB, `refetched ${refetched}`);
+    assert.deepEqual((await readdir(join(dir.path, "killed"))).sort(), ["big.bin"]);
+  });
+});
