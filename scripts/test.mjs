@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the one test suite on Deno and on Bun (both from node_modules/.bin), streams their
-// output, and ends with one summary line: "total: N passed, N failed".
-// Usage: node scripts/test.mjs [deno|bun] [extra args passed to both runners]
+// Runs the one test suite on Deno and on Bun (both from node_modules/.bin), then builds the
+// npm package and smoke-tests it on Node.js; streams their output and ends with one summary
+// line: "total: N passed, N failed".
+// Usage: node scripts/test.mjs [deno|bun|node] [extra args passed to the runners]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const only = ["deno", "bun"].includes(process.argv[2]) ? process.argv[2] : undefined;
+const only = ["deno", "bun", "node"].includes(process.argv[2]) ? process.argv[2] : undefined;
 const extra = process.argv.slice(only ? 3 : 2);
 const scratch = mkdtempSync(join(tmpdir(), "rd-test-"));
 
@@ -64,6 +65,13 @@ if (!only || only === "bun") {
   if (r.code !== 0 && f === 0) f = 1;
   console.log(`bun: ${p} passed, ${f} failed`);
   passed += p, failed += f, exit ||= r.code;
+}
+if (!only || only === "node") {
+  const r = await run(process.execPath, [join(root, "scripts", "node_smoke.mjs")], {
+    capture: true,
+  });
+  const ok = r.code === 0 && /node: 1 passed/.test(r.out);
+  passed += ok ? 1 : 0, failed += ok ? 0 : 1, exit ||= r.code;
 }
 rmSync(scratch, { recursive: true, force: true });
 console.log(`total: ${passed} passed, ${failed} failed`);
