@@ -12,6 +12,7 @@ import {
   HttpError,
   LocalFileError,
   MemoryCheckpointStore,
+  NetworkError,
   resumableDownloadUrl,
 } from "../mod.ts";
 import type { DownloadOptions, FileSystem } from "../mod.ts";
@@ -68,6 +69,23 @@ describe("robustness", () => {
     await resumableDownloadUrl(url, target, options({ fetch: flaky }));
     assert.equal(failures, 3);
     assert.ok(sameBytes(await fileBytes(target), data));
+  });
+
+  it("reports a server that refuses connections as NetworkError after the retries", async () => {
+    const closed = new MockOss({ bucket: BUCKET });
+    const srv = await closed.listen();
+    const url = closed.urlFor(BUCKET, "gone.bin");
+    await srv.close();
+    await assert.rejects(
+      resumableDownloadUrl(
+        url,
+        join(dir.path, "gone.bin"),
+        options({ retry: { ...fast, limit: 2 } }),
+      ),
+      (e) =>
+        e instanceof NetworkError && /2 attempts/.test(e.message) && e.cause instanceof TypeError,
+    );
+    assert.deepEqual(await readdir(dir.path), []);
   });
 
   it("gives up after retry.limit attempts without progress, with the last error", async () => {

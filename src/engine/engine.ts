@@ -579,7 +579,13 @@ class Run {
         return await fn();
       } catch (e) {
         if (this.#o.signal?.aborted) throw this.#o.signal.reason;
-        if (classify(e) !== "retry" || attempt >= this.#o.retry.limit) throw e;
+        if (classify(e) !== "retry") throw e;
+        if (attempt >= this.#o.retry.limit) {
+          throw e instanceof DownloadError ? e : new NetworkError(
+            `giving up after ${attempt} attempts: ${(e as Error)?.message ?? e}`,
+            { cause: e },
+          );
+        }
         const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
         await sleep(backoffDelay(attempt, this.#o.retry, retryAfter), this.#o.signal);
       }

@@ -1,0 +1,509 @@
+#!/usr/bin/env node
+/**
+ * The `resumable-download` command: downloads an `oss://bucket/key` object or an
+ * `http(s)://` URL to a file, resumably, with a progress bar, and exits with a code that
+ * scripts can rely on (see {@linkcode ExitCode}).
+ *
+ * ```sh
+ * deno run -A jsr:@resumable-download/resumable-download/cli https://example.com/big.iso .
+ * bun src/cli/main.ts --threads 8 oss://bucket/dir/big.bin ~/Downloads/
+ * ```
+ *
+ * The core is {@linkcode runCli}, which takes the arguments and the process's streams and
+ * environment and resolves with the exit code, so it can run in-process too.
+ *
+ * @example Run the command in-process
+ * ```ts ignore
+ * import { runCli } from "@resumable-download/resumable-download/cli";
+ * const code = await runCli(["--quiet", "https://example.com/big.iso", "/tmp/"], {
+ *   stdout: process.stdout,
+ *   stderr: process.stderr,
+ *   env: process.env,
+ *   isTTY: false,
+ * });
+ * console.log("exit code", code);
+ * ```
+ *
+ * @module
+ */
+import { realpathSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { downloadObject } from "../download.ts";
+import type { DownloadResult } from "../engine/engine.ts";
+import { type DownloadOptions, resolveOptions } from "../engine/options.ts";
+import { NetworkError } from "../errors.ts";
+import { HttpSource } from "../sources/http.ts";
+import { Bucket, OssObjectSource } from "../sources/oss/mod.ts";
+import type { ObjectSource } from "../sources/source.ts";
+import { ResumableDownloadStore } from "../stores/file.ts";
+import { type CliOptions, parseCliArgs, sourceBasename, USAGE } from "./args.ts";
+import {
+  describeError,
+  ExitCode,
+  exitCodeFor,
+  type ExitCodeValue,
+  InterruptedError,
+  UsageError,
+} from "./exit_codes.ts";
+import {
+  JsonEvents,
+  ProgressDisplay,
+  summaryLine,
+  type TextSink,
+  TransferTracker,
+} from "./progress.ts";
+import { formatBytes } from "./size.ts";
+
+export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
+export type { CliOptions, HttpSourceSpec, OssSourceSpec, ParsedArgs } from "./args.ts";
+export { ExitCode, exitCodeFor, InterruptedError, UsageError } from "./exit_codes.ts";
+export type { ExitCodeValue } from "./exit_codes.ts";
+export { formatBytes, formatDuration, formatRate, parseSize } from "./size.ts";
+export type { TextSink } from "./progress.ts";
+
+/** The version `--version` prints (kept equal to deno.json and package.json by a test). */
+export const VERSION = "0.1.0";
+
+/** What {@linkcode runCli} needs from the process. */
+export interface CliIo {
+  /** Where `--json` events, `--help` and `--version` go. */
+  stdout: TextSink;
+  /** Where the progress, the summary and errors go. */
+  stderr: TextSink;
+  /** Environment variables (`OSS_*`). */
+  env: Record<string, string | undefined>;
+  /** Whether stderr is a terminal: a redrawn bar instead of periodic lines. */
+  isTTY: boolean;
+  /** Terminal width. @default {80} */
+  columns?: number;
+  /**
+   * Aborting it interrupts the download: the checkpoint is saved and `runCli` resolves with
+   * 130 (or 143 when the reason is an {@linkcode InterruptedError} for SIGTERM).
+   */
+  signal?: AbortSignal;
+  /** The fetch to use. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+}
+
+/** What the CLI learns by watching the requests go by. */
+interface Observer {
+  /** A request failed or a body broke off: the engine will retry (or give up). */
+  retry(reason: string): void;
+  /** The `x-oss-hash-crc64ecma` of a response. */
+  crc64(value: string): void;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The first sentence of an error message (runtimes append advice to network errors). */
+function briefly(e: unknown): string {
+  return messageOf(e).split(/\.\s/)[0]!.replace(/\.$/, "");
+}
+
+/**
+ * Wraps `base` to see what the engine does not report: failed requests and broken bodies
+ * (shown as retries) and the server's CRC-64 (to say "CRC-64 verified" only when one was
+ * compared). A rejected fetch becomes a {@linkcode NetworkError}, which the engine retries
+ * like the runtime's own `TypeError` and reports as a network failure once retries run out.
+ */
+function observedFetch(base: typeof fetch, observer: Observer): typeof fetch {
+  return async (input, init) => {
+    const signal = init?.signal ?? undefined;
+    let response: Response;
+    try {
+      response = await base(input, init);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      observer.retry(`request failed: ${briefly(e)}`);
+      throw new NetworkError(`request failed: ${messageOf(e)}`, { cause: e });
+    }
+    const crc = response.headers.get("x-oss-hash-crc64ecma");
+    if (crc) observer.crc64(crc);
+    const { status } = response;
+    if (status === 408 || status === 429 || status >= 500) {
+      observer.retry(`the server answered ${status} ${response.statusText}`.trim());
+    }
+    if (!response.body || (status !== 200 && status !== 206)) return response;
+    const reader = response.body.getReader();
+    let received = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          // An abort by the engine is a retry only when it gave up on a stalled connection.
+          const reason = signal?.aborted ? signal.reason : undefined;
+          if (!signal?.aborted || reason instanceof NetworkError) {
+            observer.retry(
+              `connection lost after ${formatBytes(received)} of a response: ${
+                briefly(reason ?? e)
+              }`,
+            );
+          }
+          controller.error(e);
+          return;
+        }
+        if (chunk.done) controller.close();
+        else {
+          received += chunk.value.byteLength;
+          controller.enqueue(chunk.value);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, {
+      status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
+/** The destination file: a directory (existing, or written with a trailing slash) gets the source's basename. */
+async function destinationPath(options: CliOptions): Promise<string> {
+  const dest = options.destination;
+  const info = await stat(dest).catch(() => undefined);
+  if (info?.isDirectory() || /[/\\]$/.test(dest)) {
+    return resolve(join(dest, sourceBasename(options.source.text)));
+  }
+  return resolve(dest);
+}
+
+function buildSource(options: CliOptions, fetchImpl: typeof fetch): ObjectSource {
+  const s = options.source;
+  if (s.kind === "http") return new HttpSource(s.url, { fetch: fetchImpl });
+  const bucket = new Bucket({
+    endpoint: s.endpoint,
+    bucket: s.bucket,
+    ...(s.accessKeyId === undefined ? {} : { accessKeyId: s.accessKeyId }),
+    ...(s.accessKeySecret === undefined ? {} : { accessKeySecret: s.accessKeySecret }),
+    ...(s.securityToken === undefined ? {} : { securityToken: s.securityToken }),
+    ...(s.region === undefined ? {} : { region: s.region }),
+    ...(s.signatureVersion === undefined ? {} : { signatureVersion: s.signatureVersion }),
+    fetch: fetchImpl,
+  });
+  return new OssObjectSource(bucket, s.key);
+}
+
+const FLAG_NAMES: Record<string, string> = {
+  endpoint: "--endpoint",
+  bucket: "the bucket of oss://BUCKET/KEY",
+  key: "the key of oss://BUCKET/KEY",
+  accessKeyId: "--access-key-id",
+  accessKeySecret: "--access-key-secret",
+  securityToken: "--security-token",
+  region: "--region",
+  signatureVersion: "--signature-version",
+};
+
+/** A library message about options (`'region' is required`) in the words of the CLI. */
+function inFlagTerms(message: string): string {
+  return message
+    .replace(/signatureVersion: "v1"/g, "--signature-version v1")
+    .replace(/'(\w+)'/g, (m, name: string) => FLAG_NAMES[name] ?? m);
+}
+
+/** The source as shown to people: URLs without their query (signatures stay private). */
+function showSource(options: CliOptions): string {
+  const s = options.source;
+  if (s.kind === "oss") return s.text;
+  const url = new URL(s.url);
+  const signed = url.search !== "";
+  url.search = "";
+  url.username = "";
+  url.password = "";
+  return signed ? `${url.href}?…` : url.href;
+}
+
+/**
+ * Runs the command with `argv` (the arguments after the script name) and resolves with the
+ * exit code; never throws, never exits. Progress and errors go to `io.stderr`, `--json`
+ * events, `--help` and `--version` to `io.stdout`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "@resumable-download/resumable-download/cli";
+ * let out = "";
+ * const code = await runCli(["--json", "https://example.com/a.bin", "/tmp/a.bin"], {
+ *   stdout: { write: (s: string) => (out += s) },
+ *   stderr: { write: () => {} },
+ *   env: {},
+ *   isTTY: false,
+ * });
+ * console.log(code, out.trim().split("\n").map((l) => JSON.parse(l).event));
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  const jsonWanted = argv.includes("--json");
+  const usageError = (e: unknown): ExitCodeValue => {
+    io.stderr.write(`error: ${messageOf(e)}\nRun with --help for usage.\n`);
+    if (jsonWanted) {
+      new JsonEvents(io.stdout).emit("error", {
+        exitCode: ExitCode.Usage,
+        name: "UsageError",
+        message: messageOf(e),
+      });
+    }
+    return ExitCode.Usage;
+  };
+
+  // 1. Arguments, source and options: any problem here is a usage error.
+  let options: CliOptions;
+  let source: ObjectSource;
+  let target: string;
+  const watchers: Observer = { retry: () => {}, crc64: () => {} };
+  const fetchImpl = observedFetch(
+    io.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    { retry: (r) => watchers.retry(r), crc64: (v) => watchers.crc64(v) },
+  );
+  try {
+    const parsed = parseCliArgs(argv, io.env);
+    if (parsed.command === "help") {
+      io.stdout.write(USAGE);
+      return ExitCode.Ok;
+    }
+    if (parsed.command === "version") {
+      const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
+        ? `deno ${
+          (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno
+        }`
+        : typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+        ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
+        : `node ${process.versions.node}`;
+      io.stdout.write(`resumable-download ${VERSION} (${runtime})\n`);
+      return ExitCode.Ok;
+    }
+    options = parsed.options;
+    target = await destinationPath(options);
+    source = buildSource(options, fetchImpl);
+  } catch (e) {
+    if (e instanceof UsageError) return usageError(e);
+    if (e instanceof TypeError || e instanceof RangeError) {
+      return usageError(new UsageError(inFlagTerms(e.message)));
+    }
+    io.stderr.write(`${describeError(e).join("\n")}\n`);
+    return exitCodeFor(e);
+  }
+
+  // 2. Progress output.
+  const started = Date.now();
+  const tracker = new TransferTracker(started);
+  const display = options.quiet ? undefined : new ProgressDisplay(io.stderr, {
+    tty: io.isTTY,
+    ...(io.columns === undefined ? {} : { columns: io.columns }),
+  });
+  const events = options.json ? new JsonEvents(io.stdout) : undefined;
+  const shown = showSource(options);
+  let serverCrc: string | undefined;
+  let retries = 0;
+  watchers.crc64 = (v) => (serverCrc = v);
+  watchers.retry = (reason) => {
+    if (io.signal?.aborted) return;
+    retries++;
+    display?.note(`retry: ${reason}`);
+    events?.emit("retry", { reason, retries });
+  };
+  const progressCallback = (done: number, total: number) => {
+    const first = tracker.update(done, total);
+    if (first) {
+      const resumedBytes = tracker.initial ?? 0;
+      display?.note(
+        `${shown} -> ${target}: ${formatBytes(total)}${
+          resumedBytes > 0
+            ? `, resuming: ${
+              formatBytes(resumedBytes)
+            } (${tracker.resumedPercent}%) saved by a previous run`
+            : ""
+        }`,
+      );
+      events?.emit("start", {
+        source: shown,
+        destination: target,
+        size: total,
+        resumed: resumedBytes > 0,
+        resumedBytes,
+        resumedPercent: tracker.resumedPercent,
+      });
+    }
+    display?.update(tracker, io.isTTY && (first || done === total));
+    events?.progress(tracker, first || done === total);
+  };
+
+  // 3. The download.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(io.signal?.reason ?? new InterruptedError("SIGINT"));
+  if (io.signal?.aborted) onAbort();
+  else io.signal?.addEventListener("abort", onAbort, { once: true });
+  const downloadOptions: DownloadOptions = {
+    numThreads: options.threads,
+    progressCallback,
+    signal: controller.signal,
+    verify: options.sha256 ? { sha256: options.sha256 } : options.verify,
+  };
+  if (options.partSize !== undefined) downloadOptions.partSize = options.partSize;
+  if (options.threshold !== undefined) downloadOptions.multigetThreshold = options.threshold;
+  let result: DownloadResult;
+  try {
+    if (options.store !== undefined) {
+      downloadOptions.store = new ResumableDownloadStore({ root: options.store, dir: "." });
+    }
+    resolveOptions(downloadOptions); // bad values are usage errors, reported before any I/O
+  } catch (e) {
+    return usageError(e);
+  }
+  try {
+    result = await downloadObject(source, target, downloadOptions);
+  } catch (e) {
+    io.signal?.removeEventListener("abort", onAbort);
+    const interrupted = controller.signal.aborted;
+    const reason = interrupted ? controller.signal.reason : e;
+    const code = interrupted
+      ? (reason instanceof InterruptedError ? reason.exitCode : ExitCode.Interrupted)
+      : exitCodeFor(e);
+    const threshold = options.threshold ?? 10 * 1024 * 1024;
+    const saved = tracker.total >= threshold && tracker.done > 0;
+    const lines = interrupted
+      ? [
+        `interrupted${reason instanceof InterruptedError ? ` by ${reason.signal}` : ""}: ${
+          saved
+            ? `progress saved (${formatBytes(tracker.done)} of ${formatBytes(tracker.total)}, ${
+              Math.floor(tracker.fraction * 100)
+            }%); run the same command again to resume`
+            : "nothing to resume from yet"
+        }`,
+      ]
+      : describeError(e);
+    display?.finish();
+    io.stderr.write(`${lines.join("\n")}\n`);
+    const fields: Record<string, unknown> = {
+      exitCode: code,
+      name: interrupted ? "InterruptedError" : (e as Error)?.name ?? "Error",
+      message: interrupted ? messageOf(reason) : messageOf(e),
+      interrupted,
+      bytes: tracker.done,
+      total: tracker.total,
+    };
+    for (const key of ["status", "code", "requestId", "ec", "algorithm", "expected", "actual"]) {
+      const v = (e as Record<string, unknown> | null)?.[key];
+      if (!interrupted && (typeof v === "string" || typeof v === "number")) fields[key] = v;
+    }
+    events?.emit("error", fields);
+    return code;
+  }
+  io.signal?.removeEventListener("abort", onAbort);
+
+  // 4. The summary.
+  const elapsedMs = Date.now() - started;
+  const crc64 = !options.verify
+    ? "skipped" as const
+    : serverCrc !== undefined && result.crc64 === serverCrc
+    ? "verified" as const
+    : "absent" as const;
+  const resumedPercent = result.resumed ? tracker.resumedPercent : 0;
+  display?.finish(summaryLine({
+    destination: target,
+    size: result.size,
+    elapsedMs,
+    bytesFetched: result.bytesFetched,
+    crc64,
+    sha256Verified: options.sha256 !== undefined,
+    resumedPercent,
+  }));
+  events?.emit("done", {
+    destination: target,
+    size: result.size,
+    elapsedMs,
+    bytesFetched: result.bytesFetched,
+    resumed: result.resumed,
+    resumedBytes: result.resumed ? tracker.initial ?? 0 : 0,
+    resumedPercent,
+    crc64: result.crc64 ?? null,
+    crc64Verified: crc64 === "verified",
+    sha256Verified: options.sha256 !== undefined,
+    etag: result.etag ?? null,
+    retries,
+  });
+  return ExitCode.Ok;
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function flushed(stream: { write(chunk: string, callback: () => void): unknown }): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      stream.write("", () => resolve());
+    } catch {
+      resolve();
+    }
+    setTimeout(resolve, 1000);
+  });
+}
+
+/**
+ * Runs the command for this process: `process.argv`, its streams and environment; the
+ * first SIGINT (Ctrl-C) or SIGTERM interrupts the download, which saves its checkpoint and
+ * exits 130 (143); a second one exits at once. Exits the process with the code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "@resumable-download/resumable-download/cli";
+ * await main(["https://example.com/big.iso", "."]);
+ * ```
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  const controller = new AbortController();
+  const handlers: ["SIGINT" | "SIGTERM", () => void][] = [];
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    const handler = () => {
+      if (controller.signal.aborted) {
+        process.stderr.write(`\n${name} again: exiting without waiting for the checkpoint\n`);
+        process.exit(name === "SIGINT" ? ExitCode.Interrupted : ExitCode.Terminated);
+      }
+      process.stderr.write(
+        `\n${name}: stopping, saving the checkpoint (${name} again to quit at once)\n`,
+      );
+      controller.abort(new InterruptedError(name));
+    };
+    try {
+      process.on(name, handler);
+      handlers.push([name, handler]);
+    } catch {
+      // The signal cannot be listened for here (SIGTERM on Windows).
+    }
+  }
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTTY: process.stderr.isTTY === true,
+    signal: controller.signal,
+  };
+  const columns = process.stderr.columns;
+  if (typeof columns === "number" && columns > 0) io.columns = columns;
+  const code = await runCli(argv, io);
+  for (const [name, handler] of handlers) process.off(name, handler);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+/** Whether this module is the program being run (not imported). */
+function isMainModule(): boolean {
+  const meta = import.meta as { main?: boolean };
+  if (typeof meta.main === "boolean") return meta.main;
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return basename(script) === basename(fileURLToPath(import.meta.url));
+  }
+}
+
+if (isMainModule()) await main();
