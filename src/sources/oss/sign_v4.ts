@@ -270,6 +270,19 @@ export async function v4Signature(
   return toHex(await hmac("SHA-256", key, stringToSign));
 }
 
+/** Canonical request, string to sign and signature of a request whose fields are final. */
+async function signCanonical(
+  request: Parameters<typeof v4CanonicalRequest>[0],
+  secret: string,
+  at: { dateTime: string; scope: string; region: string; product: string },
+): Promise<{ canonicalRequest: string; stringToSign: string; signature: string }> {
+  const canonicalRequest = v4CanonicalRequest(request);
+  const stringToSign = await v4StringToSign(at.dateTime, at.scope, canonicalRequest);
+  const day = at.dateTime.slice(0, 8);
+  const signature = await v4Signature(secret, day, at.region, at.product, stringToSign);
+  return { canonicalRequest, stringToSign, signature };
+}
+
 /**
  * Signs `request` with v4 in the `Authorization` header. Sets `x-oss-date`,
  * `x-oss-content-sha256: UNSIGNED-PAYLOAD` and, for STS, `x-oss-security-token`.
@@ -302,18 +315,10 @@ export async function signV4Headers(
   else headers.delete("x-oss-security-token");
   const additional = v4AdditionalHeaders(headers, options.additionalHeaders);
   const scope = v4Scope(day, options.region, product);
-  const canonicalRequest = v4CanonicalRequest({
-    ...request,
-    headers,
-    additionalHeaders: additional,
-  });
-  const stringToSign = await v4StringToSign(dateTime, scope, canonicalRequest);
-  const signature = await v4Signature(
+  const { canonicalRequest, stringToSign, signature } = await signCanonical(
+    { ...request, headers, additionalHeaders: additional },
     credentials.accessKeySecret,
-    day,
-    options.region,
-    product,
-    stringToSign,
+    { dateTime, scope, region: options.region, product },
   );
   const authorization = `${V4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}` +
     (additional.length ? `,AdditionalHeaders=${additional.join(";")}` : "") +
@@ -364,19 +369,10 @@ export async function presignV4(
     ["x-oss-credential", `${credentials.accessKeyId}/${scope}`],
   );
   if (additional.length) query.push(["x-oss-additional-headers", additional.join(";")]);
-  const canonicalRequest = v4CanonicalRequest({
-    ...request,
-    query,
-    headers,
-    additionalHeaders: additional,
-  });
-  const stringToSign = await v4StringToSign(dateTime, scope, canonicalRequest);
-  const signature = await v4Signature(
+  const { canonicalRequest, stringToSign, signature } = await signCanonical(
+    { ...request, query, headers, additionalHeaders: additional },
     credentials.accessKeySecret,
-    day,
-    options.region,
-    product,
-    stringToSign,
+    { dateTime, scope, region: options.region, product },
   );
   query.push(["x-oss-signature", signature]);
   return { query, canonicalRequest, stringToSign, signature };
