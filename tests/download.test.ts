@@ -2,7 +2,7 @@
  * The engine end to end over a real socket: the Hono mock OSS on port 0, real temp files,
  * real child processes killed with SIGKILL.
  */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,28 +17,14 @@ import {
 } from "../mod.ts";
 import type { DownloadOptions } from "../mod.ts";
 import { MockOss } from "./mock_oss/mod.ts";
-import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
+import { useMockOss } from "./mock_fixture.ts";
+import { fileBytes, MiB, randomBytes, runScript, sameBytes, waitFor } from "./helpers.ts";
 
 const BUCKET = "bkt";
 const fast: DownloadOptions["retry"] = { initialDelay: 5, backoffLimit: 50, idleTimeout: 2000 };
 
 describe("resumableDownloadUrl against the mock OSS", () => {
-  const mock = new MockOss({ bucket: BUCKET });
-  let server: { url: string; close(): Promise<void> };
-  let dir: { path: string; cleanup: () => Promise<void> };
-  before(async () => {
-    server = await mock.listen();
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach(async () => {
-    mock.clearFaults();
-    mock.resetStats();
-    await dir?.cleanup();
-    dir = await tempDir();
-  });
-  after(async () => await dir?.cleanup());
+  const { mock, dir } = useMockOss(BUCKET);
 
   async function object(key: string, size: number, seed = 7) {
     const data = randomBytes(size, seed);

@@ -2,34 +2,21 @@
  * End-to-end integrity: the combined part CRCs against the server's x-oss-hash-crc64ecma,
  * repair of bad parts, saved parts re-verified on resume, caller-supplied digests.
  */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { open, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { IntegrityError, MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
 import type { DownloadOptions } from "../mod.ts";
-import { MockOss } from "./mock_oss/mod.ts";
-import { fileBytes, MiB, randomBytes, sameBytes, tempDir } from "./helpers.ts";
+import { useMockOss } from "./mock_fixture.ts";
+import { fileBytes, MiB, randomBytes, sameBytes } from "./helpers.ts";
 
 const BUCKET = "crc";
 const fast: DownloadOptions["retry"] = { initialDelay: 5, backoffLimit: 50 };
 
 describe("integrity", () => {
-  const mock = new MockOss({ bucket: BUCKET });
-  let server: { url: string; close(): Promise<void> };
-  let dir: { path: string; cleanup: () => Promise<void> };
-  before(async () => (server = await mock.listen()));
-  after(async () => {
-    await server.close();
-    await dir?.cleanup();
-  });
-  beforeEach(async () => {
-    mock.clearFaults();
-    mock.resetStats();
-    await dir?.cleanup();
-    dir = await tempDir();
-  });
+  const { mock, dir } = useMockOss(BUCKET);
 
   const options = (extra: DownloadOptions = {}): DownloadOptions => ({
     store: new MemoryCheckpointStore(),

@@ -2,7 +2,7 @@
  * What networks and machines do to a download: failing fetches, stalls, a slow tail,
  * cancellation, a lock on the target, full disks, and a soak of random faults and kills.
  */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { readdir, writeFile } from "node:fs/promises";
@@ -21,26 +21,14 @@ import { resolveOptions } from "../src/engine/options.ts";
 import { defaultFileSystem } from "../src/fs/mod.ts";
 import { HttpSource } from "../src/sources/http.ts";
 import { MockOss } from "./mock_oss/mod.ts";
-import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir } from "./helpers.ts";
+import { useMockOss } from "./mock_fixture.ts";
+import { fileBytes, MiB, randomBytes, runScript, sameBytes } from "./helpers.ts";
 
 const BUCKET = "rob";
 const fast = { initialDelay: 5, backoffLimit: 50 };
 
 describe("robustness", () => {
-  const mock = new MockOss({ bucket: BUCKET });
-  let server: { url: string; close(): Promise<void> };
-  let dir: { path: string; cleanup: () => Promise<void> };
-  before(async () => (server = await mock.listen()));
-  after(async () => {
-    await server.close();
-    await dir?.cleanup();
-  });
-  beforeEach(async () => {
-    mock.clearFaults();
-    mock.resetStats();
-    await dir?.cleanup();
-    dir = await tempDir();
-  });
+  const { mock, dir } = useMockOss(BUCKET);
 
   async function object(key: string, size: number, seed = 1) {
     const data = randomBytes(size, seed);
