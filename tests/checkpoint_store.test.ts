@@ -146,6 +146,11 @@ testCheckpointStore("ResumableDownloadStore", async () => {
   return { store: new ResumableDownloadStore({ root, dir: "cp" }), cleanup };
 });
 
+testCheckpointStore("ResumableDownloadStore (durable: true)", async () => {
+  const { root, cleanup } = await tempRoot();
+  return { store: new ResumableDownloadStore({ root, dir: "cp", durable: true }), cleanup };
+});
+
 describe("ResumableDownloadStore", () => {
   it("a corrupt file reads as undefined, without throwing, and the next put replaces it", async () => {
     const { root, cleanup } = await tempRoot();
@@ -212,6 +217,8 @@ describe("ResumableDownloadStore", () => {
       [{ root: null }, "root", "null"],
       [{ dir: "" }, "dir", '""'],
       [{ dir: false }, "dir", "false"],
+      [{ durable: "yes" }, "durable", '"yes"'],
+      [{ durable: 1 }, "durable", "1"],
     ];
     for (const [options, name, shown] of cases) {
       assert.throws(

@@ -13,6 +13,7 @@ import { DenoFileSystem } from "../src/fs/deno.ts";
 import { defaultFileSystem, loadFileSystem } from "../src/fs/mod.ts";
 import { NodeFileSystem } from "../src/fs/node.ts";
 import type { FileSystem } from "../src/fs/types.ts";
+import { crc64 } from "../src/integrity/crc64.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const isRoot = process.getuid?.() === 0;
@@ -279,6 +280,67 @@ for (const [name, make] of adapters) {
         await assert.rejects(file.write([new Uint8Array(1)], -1), RangeError);
         await assert.rejects(file.read(new Uint8Array(1), 1.5), RangeError);
         await file.close();
+      });
+    });
+  });
+
+  describe(`${name} file adapter: writeHashed (write and CRC-64, large buffers on a worker)`, () => {
+    it("writes at the offset, resolves the CRC and hands the bytes back, small and large", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "h.bin");
+        const data = bytes(3 * MiB + 12_345, 11);
+        const file = await fs.open(path, { create: true });
+        assert.ok(file.writeHashed, "the adapter has writeHashed");
+        // 1 KiB (hashed inline), 1 MiB and the 2 MiB-odd rest (the worker), out of order.
+        const cuts = [[MiB + 1024, data.length], [0, 1024], [1024, MiB + 1024]];
+        for (const [start, end] of cuts) {
+          const expected = data.slice(start, end);
+          const lent = expected.slice();
+          const { crc, bytes: back } = await file.writeHashed!(lent, start!);
+          assert.equal(crc, await crc64(expected), `CRC of [${start}, ${end})`);
+          assertSameBytes(back, expected, "the bytes handed back");
+        }
+        await file.close();
+        assertSameBytes(await fileBytes(path), data);
+      });
+    });
+
+    it("many concurrent large writes through two handles of one file all land", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "h.bin");
+        const data = bytes(8 * MiB, 5);
+        const a = await fs.open(path, { create: true });
+        const b = await fs.open(path, { create: false });
+        const jobs = shuffled([...Array(8).keys()]).map((i) =>
+          (i % 2 ? a : b).writeHashed!(data.slice(i * MiB, (i + 1) * MiB), i * MiB)
+        );
+        const crcs = (await Promise.all(jobs)).map((r) => r.crc);
+        assert.equal(new Set(crcs).size, 8);
+        await a.close();
+        await b.close();
+        assertSameBytes(await fileBytes(path), data);
+      });
+    });
+
+    it("after close it rejects; a worker-side failure carries a code and the path", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "h.bin");
+        const file = await fs.open(path, { create: true });
+        await file.close();
+        await assert.rejects(file.writeHashed!(new Uint8Array(MiB), 0), (e: { code?: string }) => {
+          assert.equal(e.code, "EBADF");
+          return true;
+        });
+        // The worker opens the file by path: once it is gone, that open fails with ENOENT.
+        const gone = join(dir, "gone.bin");
+        const open = await fs.open(gone, { create: true });
+        await rm(gone);
+        await assert.rejects(open.writeHashed!(new Uint8Array(MiB), 0), (e: Error) => {
+          assert.equal((e as { code?: string }).code, "ENOENT");
+          assert.ok(e.message.includes(gone), e.message);
+          return true;
+        });
+        await open.close();
       });
     });
   });

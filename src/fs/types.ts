@@ -30,6 +30,21 @@ export interface RandomAccessFile {
   sync(): Promise<void>;
   /** Closes the handle; closing twice is harmless. */
   close(): Promise<void>;
+  /**
+   * Optional: writes `bytes` at `position` like `write([bytes], position)` and resolves
+   * their CRC-64/XZ (seed 0), possibly off the JS thread. The memory of `bytes` is lent
+   * until the promise settles (it may be transferred and handed back): use the `bytes` of
+   * the result afterwards. The engine hashes on its own thread when a file lacks it.
+   */
+  writeHashed?(bytes: Uint8Array, position: number): Promise<HashedWrite>;
+}
+
+/** What {@linkcode RandomAccessFile.writeHashed} resolves. */
+export interface HashedWrite {
+  /** CRC-64/XZ of the bytes, seed 0 (combine it onto a running CRC with `crc64Combine`). */
+  crc: bigint;
+  /** The bytes, handed back (same offset and length in a buffer of the same size). */
+  bytes: Uint8Array;
 }
 
 /**
@@ -86,9 +101,10 @@ export interface FileSystem {
   readText(path: string): Promise<string | undefined>;
   /**
    * Writes text to `path` via a temporary file, fsync and rename, so readers see the old
-   * or the new content, never a mix.
+   * or the new content, never a mix. With `durable: false` the fsyncs are skipped: still
+   * atomic across a crash of the process, not across a power loss.
    */
-  writeTextAtomic(path: string, text: string): Promise<void>;
+  writeTextAtomic(path: string, text: string, options?: WriteTextOptions): Promise<void>;
   /** Creates `path` with `text` only if it does not exist; resolves false if it does. */
   createExclusive(path: string, text: string): Promise<boolean>;
   /** Bytes free for unprivileged users on the file system holding `path`, if known. */
@@ -101,4 +117,10 @@ export interface FileSystem {
   hostname(): string;
   /** The user's home directory. */
   homedir(): string;
+}
+
+/** Options of {@linkcode FileSystem.writeTextAtomic}. */
+export interface WriteTextOptions {
+  /** `false`: skip the fsyncs (atomic across a crash, not a power loss). Default `true`. */
+  durable?: boolean;
 }
