@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -158,6 +158,8 @@ describe("ResumableDownloadStore", () => {
       const store = new ResumableDownloadStore({ root });
       await store.put("k", { ok: true });
       const path = await store.pathOf("k");
+      const slot1 = path.replace(/\.json$/, ".1.json");
+      await writeFile(slot1, "{torn");
       for (
         const garbage of [
           "{not json",
@@ -175,6 +177,8 @@ describe("ResumableDownloadStore", () => {
       assert.equal(await store.get("k"), undefined);
       await store.put("k", { ok: 2 });
       assert.deepEqual(await store.get("k"), { ok: 2 });
+      await store.put("k", { ok: 3 });
+      assert.deepEqual(await new ResumableDownloadStore({ root }).get("k"), { ok: 3 });
     } finally {
       await cleanup();
     }
@@ -268,6 +272,84 @@ describe("ResumableDownloadStore", () => {
     }
   });
 
+  it("keeps two slots: a torn newer slot reads as the older record", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      const path = await store.pathOf("k");
+      const slot1 = path.replace(/\.json$/, ".1.json");
+      await store.put("k", { done: 1 }); // slot 0
+      await store.put("k", { done: 2 }); // slot 1
+      assert.deepEqual(await store.get("k"), { done: 2 });
+      // A write cut short by a kill or a power loss: the start of a newer record over the
+      // old slot's bytes. Its check fails, and the record before it is what get returns.
+      const whole = await readFile(slot1, "utf8");
+      await writeFile(slot1, whole.replace('"done":2', '"done":9'));
+      assert.deepEqual(await store.get("k"), { done: 1 });
+      await writeFile(slot1, whole.slice(0, whole.length - 3));
+      assert.deepEqual(await store.get("k"), { done: 1 });
+      // The next put goes over the damaged slot... or the older one: either way it wins.
+      await store.put("k", { done: 3 });
+      assert.deepEqual(await new ResumableDownloadStore({ root }).get("k"), { done: 3 });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("overwrites in place: a shorter record over a longer one is padded, and reads back", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      const path = await store.pathOf("k");
+      const long = { parts: Array.from({ length: 200 }, (_, i) => ({ i, crc: "ü✓" })) };
+      await store.put("k", long);
+      await store.put("k", long);
+      const sizes = [
+        (await stat(path)).size,
+        (await stat(path.replace(/\.json$/, ".1.json"))).size,
+      ];
+      await store.put("k", { short: "é" });
+      await store.put("k", { shorter: 1 });
+      assert.deepEqual(await store.get("k"), { shorter: 1 });
+      assert.deepEqual(await new ResumableDownloadStore({ root }).get("k"), { shorter: 1 });
+      assert.equal((await stat(path)).size, sizes[0]);
+      const text = await readFile(path, "utf8");
+      assert.match(text, /^\{"key":"k","seq":2,.*\n\{"short":"é"\}\n +$/s);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("a new instance continues after the records on disk (its puts are the newest)", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const a = new ResumableDownloadStore({ root });
+      for (let i = 0; i < 5; i++) await a.put("k", { from: "a", i });
+      const b = new ResumableDownloadStore({ root });
+      await b.put("k", { from: "b" });
+      assert.deepEqual(await new ResumableDownloadStore({ root }).get("k"), { from: "b" });
+      await b.delete("k");
+      assert.equal(await a.get("k"), undefined);
+      assert.deepEqual(await readdir(a.directory), []);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("reads a record written in the single-object format of earlier versions", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      await mkdir(store.directory, { recursive: true });
+      await writeFile(await store.pathOf("k"), JSON.stringify({ key: "k", value: { v: 1 } }));
+      assert.deepEqual(await store.get("k"), { v: 1 });
+      await store.put("k", { v: 2 });
+      assert.deepEqual(await new ResumableDownloadStore({ root }).get("k"), { v: 2 });
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("leaves no temp files after many puts, sequential and concurrent", async () => {
     const { root, cleanup } = await tempRoot();
     try {
@@ -275,8 +357,8 @@ describe("ResumableDownloadStore", () => {
       for (let i = 0; i < 50; i++) await store.put(`k${i % 5}`, { i });
       await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(`k${i % 5}`, { i })));
       const names = await readdir(store.directory);
-      assert.equal(names.length, 5, names.join(", "));
-      assert.ok(names.every((n) => /^[0-9a-f]{64}\.json$/.test(n)), names.join(", "));
+      assert.equal(names.length, 10, names.join(", ")); // two slots per key
+      assert.ok(names.every((n) => /^[0-9a-f]{64}(\.1)?\.json$/.test(n)), names.join(", "));
       assert.ok(!names.some((n) => n.includes(".tmp")));
       for (let k = 0; k < 5; k++) {
         const got = (await store.get(`k${k}`)) as { i: number };

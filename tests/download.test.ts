@@ -232,8 +232,8 @@ describe("resumableDownloadUrl against the mock OSS", () => {
       /stop/,
     );
     const files = await readdir(join(root, "cp"));
-    assert.equal(files.length, 1);
-    await writeFile(join(root, "cp", files[0]!), "{ not json");
+    assert.ok(files.length >= 1 && files.length <= 2, files.join()); // one or two slots
+    for (const file of files) await writeFile(join(root, "cp", file), "{ not json");
     const result = await resumableDownloadUrl(url, target, {
       store,
       partSize: MiB,

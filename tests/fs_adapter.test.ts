@@ -405,6 +405,24 @@ for (const [name, make] of adapters) {
       });
     });
 
+    it("overwriteText creates, then writes over the start without truncating", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "slot.json");
+        await fs.overwriteText(path, "a longer first text ✓");
+        assert.equal(await readFile(path, "utf8"), "a longer first text ✓");
+        await fs.overwriteText(path, "ü-2", { durable: true });
+        assert.equal(await readFile(path, "utf8"), "ü-2nger first text ✓");
+        await assert.rejects(
+          fs.overwriteText(join(dir, "missing", "x"), "x"),
+          (e: { code?: string; message: string }) => {
+            assert.equal(e.code, "ENOENT");
+            assert.ok(e.message.includes(join(dir, "missing", "x")), e.message);
+            return true;
+          },
+        );
+      });
+    });
+
     it("readText: the text, or undefined for a missing file", async () => {
       await withTemp(async (dir) => {
         await writeFile(join(dir, "t"), "héllo");

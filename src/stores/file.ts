@@ -5,7 +5,18 @@
  */
 import { defaultFileSystem } from "../fs/mod.ts";
 import type { FileSystem } from "../fs/types.ts";
+import { decodeSlot, encodeSlot, type Slot } from "./record_slot.ts";
 import type { CheckpointStore } from "./store.ts";
+
+/** The UTF-8 length of `text`. */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
+}
 
 /** Options of {@linkcode ResumableDownloadStore}. */
 export interface ResumableDownloadStoreOptions {
@@ -28,25 +39,19 @@ export interface ResumableDownloadStoreOptions {
    */
   fs?: FileSystem;
   /**
-   * Whether each `put` is flushed to the device (fsync of the record and of its directory)
-   * before it resolves, so that a record survives a power loss, not only a crash.
+   * Whether each `put` is flushed to the device (fdatasync) before it resolves, so that a
+   * record survives a power loss, not only a crash.
    *
-   * Off by default: the engine saves progress after every ~1 MiB written per part, and an
-   * fsync per save (several ms each, more while the download fills the page cache) made
-   * the checkpoint trail the bytes on disk by tens of MiB, which a kill then refetched.
-   * Without it a record is still replaced atomically (temp file and rename), a killed process
-   * loses nothing, and after a power loss the engine re-checks every saved part's CRC on
-   * resume (a record lost or torn reads as none: the download starts afresh).
+   * Off by default: the engine saves progress after every ~1 MiB written per part, and a
+   * flush per save (several ms, far more while the download fills the page cache) made the
+   * record trail the bytes on disk by tens of MiB, which a kill then refetched. A killed
+   * process loses nothing either way (the page cache survives it). After a power loss a
+   * record may be older than the data or torn: a torn slot fails its check and the other
+   * slot is used, and the engine re-checks every saved part's CRC on resume.
    *
    * @default {false}
    */
   durable?: boolean;
-}
-
-/** What a record file holds: the key, to tell a foreign or mixed-up file from ours. */
-interface RecordFile {
-  key: string;
-  value: unknown;
 }
 
 function checkDirOption(name: "root" | "dir", value: unknown): string | undefined {
@@ -70,11 +75,15 @@ function checkKey(key: unknown): asserts key is string {
 /**
  * A {@linkcode CheckpointStore} keeping each record in its own JSON file, like oss2's
  * `ResumableDownloadStore(root, dir)`. The file's name is the SHA-256 of the key (any key
- * works: slashes, unicode, thousands of characters), and each `put` replaces the file
- * atomically (temp file, rename), so a crash leaves the old record or the new one; with
- * `durable: true` each put is also fsync'd, for records that must survive a power loss.
- * A file that does not parse reads as no record. Several instances, in one process or in
- * several, may share a directory.
+ * works: slashes, unicode, thousands of characters). A record has two slot files,
+ * `<sha-256>.json` and `<sha-256>.1.json`; each `put` overwrites the older slot in place
+ * (one write, no rename: a download saves its progress every MiB, which must cost
+ * microseconds) with a sequence number and a checksum, so a write cut short by a kill
+ * leaves the other slot whole, and `get` returns the newest slot that checks out. With
+ * `durable: true` each put is also fdatasync'd, for records that must survive a power loss.
+ * Files that do not parse read as no record. Several instances, in one process or in
+ * several, may share a directory; one key is written by one download at a time (the
+ * download's lock on its target sees to that).
  *
  * @example
  * ```ts ignore
@@ -92,6 +101,10 @@ export class ResumableDownloadStore implements CheckpointStore {
   #directoryMade = false;
   /** The last key's file path (one download puts under one key many times). */
   #lastPath: { key: string; path: string } | undefined;
+  /** Per key put by this store: the next sequence number and slot, and the slots' sizes
+   * in bytes (-1: no file), so that a shorter record is padded over a longer one. */
+  readonly #slots = new Map<string, { seq: number; next: number; sizes: number[] }>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   /**
    * Creates a store; nothing is written until the first `put`.
@@ -137,50 +150,104 @@ export class ResumableDownloadStore implements CheckpointStore {
     return path;
   }
 
+  /** The paths of the two slots of `key`: `pathOf(key)` and the same with `.1.json`. */
+  async #slotPaths(key: string): Promise<[string, string]> {
+    const path = await this.pathOf(key);
+    return [path, path.replace(/\.json$/, ".1.json")];
+  }
+
+  /** Both slots of `key` as read from disk, with their byte lengths. */
+  async #readSlots(key: string): Promise<{ slots: (Slot | undefined)[]; sizes: number[] }> {
+    const paths = await this.#slotPaths(key);
+    const slots: (Slot | undefined)[] = [];
+    const sizes: number[] = [];
+    for (const path of paths) {
+      const text = await this.#fs.readText(path);
+      slots.push(text === undefined ? undefined : decodeSlot(text, key));
+      sizes.push(text === undefined ? -1 : (await this.#fs.stat(path))?.size ?? -1);
+    }
+    return { slots, sizes };
+  }
+
+  /** Runs `op` after every put and delete queued before it. */
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(op);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
   /** The record under `key`, or `undefined` when there is none or its file is unreadable. */
   async get(key: string): Promise<unknown> {
-    const text = await this.#fs.readText(await this.pathOf(key));
-    if (text === undefined) return undefined;
-    let file: Partial<RecordFile>;
-    try {
-      file = JSON.parse(text);
-    } catch {
-      return undefined; // corrupt: the next put replaces it
-    }
-    if (typeof file !== "object" || file === null || file.key !== key || !("value" in file)) {
-      return undefined;
-    }
-    return file.value;
+    checkKey(key);
+    const { slots } = await this.#readSlots(key);
+    let best: Slot | undefined;
+    for (const slot of slots) if (slot && (!best || slot.seq > best.seq)) best = slot;
+    return best?.value;
   }
 
-  /** Saves `value` (JSON-serialisable) under `key`, atomically replacing any old record. */
-  async put(key: string, value: unknown): Promise<void> {
-    const path = await this.pathOf(key);
+  /**
+   * Saves `value` (JSON-serialisable) under `key`. The record is written over the older of
+   * its two slot files, in place, so the newer one stays whole whatever happens to this
+   * write; `get` returns the newest slot that checks out.
+   */
+  put(key: string, value: unknown): Promise<void> {
+    checkKey(key);
     if (value === undefined || typeof value === "function" || typeof value === "symbol") {
-      throw new TypeError(`a checkpoint must be JSON-serialisable: got ${String(value)}`);
+      return Promise.reject(
+        new TypeError(`a checkpoint must be JSON-serialisable: got ${String(value)}`),
+      );
     }
-    const text = JSON.stringify({ key, value } satisfies RecordFile);
-    if (!this.#directoryMade) {
-      await this.#fs.mkdir(this.directory);
-      this.#directoryMade = true;
-    }
-    try {
-      await this.#write(path, text);
-    } catch (e) {
-      if ((e as { code?: unknown })?.code !== "ENOENT") throw e;
-      // The directory was removed since: make it again, once.
-      await this.#fs.mkdir(this.directory);
-      await this.#write(path, text);
-    }
+    return this.#serial(async () => {
+      let state = this.#slots.get(key);
+      if (!state) {
+        // First put of this key by this store: continue after what is on disk.
+        const { slots, sizes } = await this.#readSlots(key);
+        const seqs = slots.map((s) => s?.seq ?? -1);
+        // Write over the older (or missing, or damaged) slot first.
+        state = { seq: Math.max(...seqs) + 1, next: seqs[0]! <= seqs[1]! ? 0 : 1, sizes };
+        this.#slots.set(key, state);
+      }
+      const path = (await this.#slotPaths(key))[state.next]!;
+      let text = encodeSlot(key, state.seq, value);
+      let size = utf8Length(text);
+      const old = state.sizes[state.next]!;
+      if (size < old) {
+        text += " ".repeat(old - size);
+        size = old;
+      }
+      if (!this.#directoryMade) {
+        await this.#fs.mkdir(this.directory);
+        this.#directoryMade = true;
+      }
+      try {
+        await this.#write(path, text, old >= 0);
+      } catch (e) {
+        if ((e as { code?: unknown })?.code !== "ENOENT") throw e;
+        // The directory was removed since: make it again, once.
+        await this.#fs.mkdir(this.directory);
+        await this.#write(path, text, false);
+      }
+      state.sizes[state.next] = size;
+      state.seq++;
+      state.next = 1 - state.next;
+    });
   }
 
-  /** Replaces `path` with `text` atomically; fsync'd only when the store is durable. */
-  async #write(path: string, text: string): Promise<void> {
-    await this.#fs.writeTextAtomic(path, text, { durable: this.#durable });
+  /**
+   * Writes a slot: in place when the file exists (one write, no rename: saving progress
+   * every MiB must cost microseconds), created atomically otherwise. fsync'd when durable.
+   */
+  async #write(path: string, text: string, exists: boolean): Promise<void> {
+    if (exists) await this.#fs.overwriteText(path, text, { durable: this.#durable });
+    else await this.#fs.writeTextAtomic(path, text, { durable: this.#durable });
   }
 
   /** Removes the record under `key`; a missing record is fine. */
-  async delete(key: string): Promise<void> {
-    await this.#fs.remove(await this.pathOf(key));
+  delete(key: string): Promise<void> {
+    checkKey(key);
+    return this.#serial(async () => {
+      this.#slots.delete(key);
+      for (const path of await this.#slotPaths(key)) await this.#fs.remove(path);
+    });
   }
 }
