@@ -44,7 +44,13 @@ export type {
 export type { HttpSourceOptions } from "./src/sources/http.ts";
 export type { ObjectInfo, ObjectSource, ReadRequest } from "./src/sources/source.ts";
 export type { CheckpointStore, MaybePromise } from "./src/stores/store.ts";
-export type { FileInfo, FileSystem, RandomAccessFile } from "./src/fs/types.ts";
+export type {
+  FileInfo,
+  FileSystem,
+  HashedWrite,
+  RandomAccessFile,
+  WriteTextOptions,
+} from "./src/fs/types.ts";
 export { MemoryCheckpointStore } from "./src/stores/memory.ts";
 export { ResumableDownloadStore } from "./src/stores/file.ts";
 export type { ResumableDownloadStoreOptions } from "./src/stores/file.ts";

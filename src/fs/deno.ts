@@ -8,7 +8,8 @@
  */
 import * as path from "node:path";
 import process from "node:process";
-import { noteWritten, releaseWorkerPath, type WorkerUse, writeHashedVia } from "./node.ts";
+import { noteWritten, releaseWorkerPath, type WorkerUse, writeHashedVia } from "./file_worker.ts";
+import { PathOperations } from "./paths.ts";
 import type {
   FileInfo,
   FileSystem,
@@ -279,33 +280,13 @@ function checkPosition(position: number): RangeError | undefined {
  * await file.close();
  * ```
  */
-export class DenoFileSystem implements FileSystem {
+export class DenoFileSystem extends PathOperations implements FileSystem {
   /** Always `"deno"`. */
   readonly runtime = "deno" as const;
 
   /** This process's id. */
   get pid(): number {
     return Deno.pid;
-  }
-
-  /** Absolute, normalised form of `p` (relative to the working directory). */
-  resolve(p: string): string {
-    return path.resolve(p);
-  }
-
-  /** Parent directory of `p`. */
-  dirname(p: string): string {
-    return path.dirname(p);
-  }
-
-  /** Last path segment of `p`. */
-  basename(p: string): string {
-    return path.basename(p);
-  }
-
-  /** Joins path segments. */
-  join(...parts: string[]): string {
-    return path.join(...parts);
   }
 
   /** Info about `p`; `undefined` when it (or a parent) does not exist. */
