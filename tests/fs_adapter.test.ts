@@ -14,6 +14,7 @@ import { defaultFileSystem, loadFileSystem } from "../src/fs/mod.ts";
 import { NodeFileSystem } from "../src/fs/node.ts";
 import type { FileSystem } from "../src/fs/types.ts";
 import { crc64 } from "../src/integrity/crc64.ts";
+import { countsWritesTo } from "../src/fs/file_worker.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const isRoot = process.getuid?.() === 0;
@@ -322,6 +323,18 @@ for (const [name, make] of adapters) {
       });
     });
 
+    it("a closed handle leaves no writeback count behind for its path", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "w.bin");
+        const file = await fs.open(path, { create: true });
+        await file.write([bytes(4096)], 0);
+        await file.writeHashed!(bytes(MiB), 4096);
+        assert.equal(countsWritesTo(path), true);
+        await file.close();
+        assert.equal(countsWritesTo(path), false);
+      });
+    });
+
     it("after close it rejects; a worker-side failure carries a code and the path", async () => {
       await withTemp(async (dir) => {
         const path = join(dir, "h.bin");
@@ -391,6 +404,16 @@ for (const [name, make] of adapters) {
         assert.equal(await fs.readText(path), "a much longer first version ✓");
         for (let i = 0; i < 20; i++) await fs.writeTextAtomic(path, `v${i}`);
         assert.equal(await readFile(path, "utf8"), "v19");
+        assert.deepEqual(await readdir(dir), ["r.json"]);
+      });
+    });
+
+    it("writeTextAtomic with durable: false creates and replaces just the same", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "r.json");
+        await fs.writeTextAtomic(path, "first, longer ✓", { durable: false });
+        await fs.writeTextAtomic(path, "second", { durable: false });
+        assert.equal(await readFile(path, "utf8"), "second");
         assert.deepEqual(await readdir(dir), ["r.json"]);
       });
     });

@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import process from "node:process";
-import { noteWritten, releaseWorkerPath, type WorkerUse, writeHashedVia } from "./file_worker.ts";
+import { noteWritten, releaseHandle, type WorkerUse, writeHashedVia } from "./file_worker.ts";
 import { PathOperations } from "./paths.ts";
 import type {
   FileInfo,
@@ -116,11 +116,17 @@ class DenoRandomAccessFile implements RandomAccessFile {
   #closed = false;
   /** Where small chunks are coalesced; calls are serialised, so one buffer serves all. */
   #scratch: Uint8Array | undefined;
+  /** This handle's use of the file worker (`writeHashed`), by absolute path. */
+  readonly #workerUse: WorkerUse;
 
   constructor(file: Deno.FsFile, p: string) {
     this.#file = file;
     this.#path = p;
-    (this.#workerUse as { path: string }).path = path.resolve(p);
+    this.#workerUse = {
+      path: path.resolve(p),
+      usesWorker: false,
+      write: (chunks, position) => this.write(chunks, position),
+    };
   }
 
   /** Runs `op` after every call queued before it; a failure leaves the offset unknown. */
@@ -155,7 +161,7 @@ class DenoRandomAccessFile implements RandomAccessFile {
       // Each FsFile.write is one async op; small chunks are copied into runs of up to
       // COALESCE bytes first (64 KiB chunks: ~3.2 GB/s written one by one, ~5.1 GB/s
       // coalesced; bench/write_paths.ts).
-      let i = 0;
+      let i = 0, written = 0;
       while (i < chunks.length) {
         let j = i, size = 0;
         while (j < chunks.length && (j === i || size + chunks[j]!.length <= COALESCE)) {
@@ -173,18 +179,17 @@ class DenoRandomAccessFile implements RandomAccessFile {
         }
         await writeAll(this.#file, bytes);
         this.#offset += size;
+        written += size;
         i = j;
       }
-      let n = 0;
-      for (const c of chunks) n += c.length;
-      noteWritten(this.#path, n);
+      noteWritten(this.#workerUse.path, written);
     });
   }
 
   /**
    * Writes `bytes` at `position` like `write([bytes], position)` and resolves their
    * CRC-64/XZ (seed 0). Large buffers are written and hashed by the shared file worker
-   * thread (`FileWorker` in node.ts), on a descriptor of its own. The memory of `bytes` is
+   * thread (`FileWorker` in file_worker.ts), on a descriptor of its own. The memory of `bytes` is
    * lent until the promise settles (it moves to the worker and back): use the `bytes` of
    * the result afterwards.
    */
@@ -198,12 +203,6 @@ class DenoRandomAccessFile implements RandomAccessFile {
     }
     return writeHashedVia(this.#workerUse, bytes, position);
   }
-
-  readonly #workerUse: WorkerUse = {
-    path: "",
-    usesWorker: false,
-    write: (chunks, position) => this.write(chunks, position),
-  };
 
   read(buffer: Uint8Array, position: number): Promise<number> {
     const bad = checkPosition(position);
@@ -235,7 +234,7 @@ class DenoRandomAccessFile implements RandomAccessFile {
   close(): Promise<void> {
     const result = this.#queue.then(async () => {
       if (this.#closed) return;
-      await releaseWorkerPath(this.#workerUse);
+      await releaseHandle(this.#workerUse);
       this.#closed = true;
       try {
         this.#file.close();
@@ -382,26 +381,12 @@ export class DenoFileSystem extends PathOperations implements FileSystem {
     options: WriteTextOptions = {},
   ): Promise<void> {
     const tmp = `${p}.${randomHex(6)}.tmp`;
-    if (options.durable === false) {
-      // Small and frequent (checkpoints): synchronous calls, ~0.15 ms, where each of the
-      // four async calls would wait its turn on a busy event loop (2-9 ms per save in all,
-      // during which the checkpoint trails the bytes on disk).
-      try {
-        Deno.writeTextFileSync(tmp, text, { createNew: true });
-        Deno.renameSync(tmp, p);
-      } catch (e) {
-        try {
-          Deno.removeSync(tmp);
-        } catch { /* not there */ }
-        throw fsError(e, p);
-      }
-      return;
-    }
+    const durable = options.durable !== false;
     try {
       const file = await Deno.open(tmp, { write: true, createNew: true });
       try {
         await writeAll(file, new TextEncoder().encode(text));
-        await file.sync();
+        if (durable) await file.sync();
       } finally {
         file.close();
       }
@@ -410,7 +395,7 @@ export class DenoFileSystem extends PathOperations implements FileSystem {
       await Deno.remove(tmp).catch(() => {});
       throw fsError(e, p);
     }
-    await syncDirectory(path.dirname(p));
+    if (durable) await syncDirectory(path.dirname(p));
   }
 
   /** Creates `p` holding `text` unless it exists; resolves whether it created it. */

@@ -232,7 +232,7 @@ const workerPaths = new Map<string, number>();
 /**
  * `writeHashed` for both adapters: on the file worker when it can (see `FileWorker`),
  * else `write` here and the hash after it. `handle.usesWorker` is
- * set once the handle's path has a descriptor in the worker, for `releaseWorkerPath`.
+ * set once the handle's path has a descriptor in the worker, for `releaseHandle`.
  */
 export async function writeHashedVia(
   handle: WorkerUse,
@@ -265,8 +265,12 @@ export async function writeHashedVia(
   return { crc: await crc64(bytes), bytes };
 }
 
-/** Called when a handle closes: the last handle of a path closes the worker's descriptor. */
-export async function releaseWorkerPath(handle: { path: string; usesWorker: boolean }) {
+/**
+ * Called when a handle closes: forgets the path's writeback count, and the last handle of
+ * a path closes the worker's descriptor.
+ */
+export async function releaseHandle(handle: { path: string; usesWorker: boolean }) {
+  forgetWritten(handle.path);
   if (!handle.usesWorker) return;
   handle.usesWorker = false;
   const n = (workerPaths.get(handle.path) ?? 1) - 1;
@@ -315,6 +319,16 @@ export function noteWritten(p: string, bytes: number): void {
     }
   })().catch(() => {}).finally(() => {
     s.running = false;
-    if (s.since === 0) writeback.delete(p);
+    if (s.since === 0 && writeback.get(p) === s) writeback.delete(p);
   });
+}
+
+/** Drops the count of `p` (its handle closed), so that no entry outlives the file's use. */
+function forgetWritten(p: string): void {
+  writeback.delete(p);
+}
+
+/** Whether writes to `p` are being counted for writeback (for tests). */
+export function countsWritesTo(p: string): boolean {
+  return writeback.has(p);
 }

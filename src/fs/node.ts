@@ -8,7 +8,7 @@ import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { noteWritten, releaseWorkerPath, type WorkerUse, writeHashedVia } from "./file_worker.ts";
+import { noteWritten, releaseHandle, type WorkerUse, writeHashedVia } from "./file_worker.ts";
 import { PathOperations } from "./paths.ts";
 import type {
   FileInfo,
@@ -87,11 +87,17 @@ class NodeRandomAccessFile implements RandomAccessFile {
   readonly #handle: fsp.FileHandle;
   readonly #path: string;
   #closing: Promise<void> | undefined;
+  /** This handle's use of the file worker (`writeHashed`), by absolute path. */
+  readonly #workerUse: WorkerUse;
 
   constructor(handle: fsp.FileHandle, p: string) {
     this.#handle = handle;
     this.#path = p;
-    (this.#workerUse as { path: string }).path = path.resolve(p);
+    this.#workerUse = {
+      path: path.resolve(p),
+      usesWorker: false,
+      write: (chunks, position) => this.write(chunks, position),
+    };
   }
 
   #fd(): number {
@@ -120,7 +126,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
       writeChunksSync(this.#fd(), chunks, position);
       let n = 0;
       for (const c of chunks) n += c.length;
-      noteWritten(this.#path, n);
+      noteWritten(this.#workerUse.path, n);
       return Promise.resolve();
     } catch (e) {
       return Promise.reject(withPath(e, this.#path));
@@ -142,12 +148,6 @@ class NodeRandomAccessFile implements RandomAccessFile {
     }
     return writeHashedVia(this.#workerUse, bytes, position);
   }
-
-  readonly #workerUse: WorkerUse = {
-    path: "",
-    usesWorker: false,
-    write: (chunks, position) => this.write(chunks, position),
-  };
 
   async read(buffer: Uint8Array, position: number): Promise<number> {
     checkPosition(position);
@@ -190,7 +190,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   close(): Promise<void> {
-    this.#closing ??= releaseWorkerPath(this.#workerUse).then(() => this.#handle.close()).catch(
+    this.#closing ??= releaseHandle(this.#workerUse).then(() => this.#handle.close()).catch(
       (e) => {
         throw withPath(e, this.#path);
       },
@@ -306,26 +306,12 @@ export class NodeFileSystem extends PathOperations implements FileSystem {
     options: WriteTextOptions = {},
   ): Promise<void> {
     const tmp = `${p}.${randomHex(6)}.tmp`;
-    if (options.durable === false) {
-      // Small and frequent (checkpoints): synchronous calls, ~0.15 ms, where each async
-      // call would wait its turn on a busy event loop (2-9 ms per save in all, during
-      // which the checkpoint trails the bytes on disk).
-      try {
-        fs.writeFileSync(tmp, text, { encoding: "utf8", flag: "wx" });
-        fs.renameSync(tmp, p);
-      } catch (e) {
-        try {
-          fs.unlinkSync(tmp);
-        } catch { /* not there */ }
-        throw e;
-      }
-      return;
-    }
+    const durable = options.durable !== false;
     try {
       const handle = await fsp.open(tmp, "wx");
       try {
         await handle.writeFile(text, "utf8");
-        await handle.sync();
+        if (durable) await handle.sync();
       } finally {
         await handle.close();
       }
@@ -334,7 +320,7 @@ export class NodeFileSystem extends PathOperations implements FileSystem {
       await fsp.unlink(tmp).catch(() => {});
       throw e;
     }
-    await syncDirectory(path.dirname(p));
+    if (durable) await syncDirectory(path.dirname(p));
   }
 
   /** Creates `p` holding `text` unless it exists; resolves whether it created it. */

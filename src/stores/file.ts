@@ -156,15 +156,21 @@ export class ResumableDownloadStore implements CheckpointStore {
     return [path, path.replace(/\.json$/, ".1.json")];
   }
 
-  /** Both slots of `key` as read from disk, with their byte lengths. */
-  async #readSlots(key: string): Promise<{ slots: (Slot | undefined)[]; sizes: number[] }> {
+  /**
+   * Both slots of `key` as read from disk and, with `measure`, the files' byte lengths
+   * (-1: no file), which only a first `put` needs.
+   */
+  async #readSlots(
+    key: string,
+    measure = false,
+  ): Promise<{ slots: (Slot | undefined)[]; sizes: number[] }> {
     const paths = await this.#slotPaths(key);
     const slots: (Slot | undefined)[] = [];
     const sizes: number[] = [];
     for (const path of paths) {
       const text = await this.#fs.readText(path);
       slots.push(text === undefined ? undefined : decodeSlot(text, key));
-      sizes.push(text === undefined ? -1 : (await this.#fs.stat(path))?.size ?? -1);
+      if (measure) sizes.push(text === undefined ? -1 : (await this.#fs.stat(path))?.size ?? -1);
     }
     return { slots, sizes };
   }
@@ -201,7 +207,7 @@ export class ResumableDownloadStore implements CheckpointStore {
       let state = this.#slots.get(key);
       if (!state) {
         // First put of this key by this store: continue after what is on disk.
-        const { slots, sizes } = await this.#readSlots(key);
+        const { slots, sizes } = await this.#readSlots(key, true);
         const seqs = slots.map((s) => s?.seq ?? -1);
         // Write over the older (or missing, or damaged) slot first.
         state = { seq: Math.max(...seqs) + 1, next: seqs[0]! <= seqs[1]! ? 0 : 1, sizes };
