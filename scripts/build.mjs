@@ -6,12 +6,13 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { runtimeBin } from "./tools.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 rmSync(join(root, "dist"), { recursive: true, force: true });
 mkdirSync(join(root, ".build"), { recursive: true });
-writeFileSync(join(root, ".build", "deno.d.ts"), execFileSync(bin("deno"), ["types"]));
+writeFileSync(join(root, ".build", "deno.d.ts"), execFileSync(runtimeBin("deno"), ["types"]));
 execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 
 function* files(dir) {

@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// Runs the one test suite on Deno and on Bun (both from node_modules/.bin), then builds the
-// npm package and smoke-tests it on Node.js; streams their output and ends with one summary
-// line: "total: N passed, N failed".
-// Usage: node scripts/test.mjs [deno|bun|node] [extra args passed to the runners]
+// Runs the one test suite on Deno and on Bun (the binaries npm installed, found by
+// scripts/tools.mjs even when install scripts were off), then builds the npm package and
+// smoke-tests it on Node.js, then runs examples/ on all three; streams their output and ends
+// with one summary line: "total: N passed, N failed".
+// Usage: node scripts/test.mjs [deno|bun|node|examples] [extra args passed to the runners]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { runtimeBin } from "./tools.mjs";
 
 const root = resolve(import.meta.dirname, "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
-const only = ["deno", "bun", "node"].includes(process.argv[2]) ? process.argv[2] : undefined;
+/**
+ * Bun stops a test after 5 s by default and reads no timeout from bunfig.toml; a busy machine
+ * needs more. Tests that run child processes set their own, longer, timeout.
+ */
+const BUN_TEST_TIMEOUT_MS = 120_000;
+const parts = ["deno", "bun", "node", "examples"];
+const only = parts.includes(process.argv[2]) ? process.argv[2] : undefined;
 const extra = process.argv.slice(only ? 3 : 2);
 const scratch = mkdtempSync(join(tmpdir(), "rd-test-"));
 
@@ -46,10 +53,24 @@ function denoCounts(xmlPath) {
   };
 }
 
+/** Counts from a "<label>: N passed, N failed" line that a script prints last. */
+function lineCounts(label, r) {
+  const m = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed$`, "m").exec(r.out);
+  const c = { passed: Number(m?.[1] ?? 0), failed: Number(m?.[2] ?? 0) };
+  if (r.code !== 0 && c.failed === 0) c.failed = 1;
+  return c;
+}
+
 let passed = 0, failed = 0, exit = 0;
 if (!only || only === "deno") {
   const junit = join(scratch, "deno.xml");
-  const r = await run(bin("deno"), ["test", "-A", `--junit-path=${junit}`, ...extra, "tests/"]);
+  const r = await run(runtimeBin("deno"), [
+    "test",
+    "-A",
+    `--junit-path=${junit}`,
+    ...extra,
+    "tests/",
+  ]);
   let c = { passed: 0, failed: 1 };
   try {
     c = denoCounts(junit);
@@ -59,19 +80,28 @@ if (!only || only === "deno") {
   passed += c.passed, failed += c.failed, exit ||= r.code;
 }
 if (!only || only === "bun") {
-  const r = await run(bin("bun"), ["test", ...extra, "tests/"], { capture: true });
+  const r = await run(
+    runtimeBin("bun"),
+    ["test", `--timeout=${BUN_TEST_TIMEOUT_MS}`, ...extra, "tests/"],
+    { capture: true },
+  );
   const p = Number(/^\s*(\d+) pass$/m.exec(r.out)?.[1] ?? 0);
   let f = Number(/^\s*(\d+) fail$/m.exec(r.out)?.[1] ?? 0);
   if (r.code !== 0 && f === 0) f = 1;
   console.log(`bun: ${p} passed, ${f} failed`);
   passed += p, failed += f, exit ||= r.code;
 }
-if (!only || only === "node") {
-  const r = await run(process.execPath, [join(root, "scripts", "node_smoke.mjs")], {
-    capture: true,
-  });
-  const ok = r.code === 0 && /node: 1 passed/.test(r.out);
-  passed += ok ? 1 : 0, failed += ok ? 0 : 1, exit ||= r.code;
+for (
+  const [part, script, label] of [
+    ["node", "node_smoke.mjs", "node"],
+    ["examples", "examples.mjs", "examples"],
+  ]
+) {
+  if (only && only !== part) continue;
+  if (!existsSync(join(root, "scripts", script))) continue;
+  const r = await run(process.execPath, [join(root, "scripts", script)], { capture: true });
+  const c = lineCounts(label, r);
+  passed += c.passed, failed += c.failed, exit ||= r.code;
 }
 rmSync(scratch, { recursive: true, force: true });
 console.log(`total: ${passed} passed, ${failed} failed`);

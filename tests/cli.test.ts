@@ -28,6 +28,9 @@ import { MockOss } from "./mock_oss/mod.ts";
 import { ossAuth } from "./mock_oss/auth.ts";
 import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
 
+/** Bun stops a test after 5 s unless told otherwise; this one runs child processes. */
+const LONG = { timeout: 180_000 };
+
 const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const BUCKET = "bkt";
 /** Keeps the developer's OSS_* variables out of the child processes. */
@@ -504,7 +507,7 @@ describe("the command against the mock OSS", () => {
     assert.match(sha.stderr, /sha256/i);
   });
 
-  it("exits 130 on SIGINT keeping the temp file, and the next run resumes", async () => {
+  it("exits 130 on SIGINT keeping the temp file, and the next run resumes", LONG, async () => {
     const big = randomBytes(24 * MiB, 5);
     await slow.put(BUCKET, "big.bin", big);
     const out = join(dir.path, "resume");

@@ -342,28 +342,27 @@ describe("combine", () => {
     );
   });
 
-  it("matches streaming over 5 GiB of real data (crc(A‖B), |B| = 5 GiB + 7)", async () => {
-    // Streams 5 GiB through the hasher the library picks (about 2.5 s), then checks that
-    // combine with len2 > 2^32 gives the same, B's CRC coming from combine doubling.
+  it("matches streaming over 64 MiB of real data (crc(A‖B), B built by combine doubling)", async () => {
+    // Streams 64 MiB + 7 through the hasher the library picks and checks that combine gives
+    // the same, B's CRC coming from combine doubling. Lengths above 2^32 are covered above
+    // (grouping at 5 GiB, and the independent matrix combine); streaming 5 GiB of real data
+    // takes seconds, so that check lives in bench/crc64_5gib.ts.
     const pattern = randomBytes(4 * MiB);
     const a = data.subarray(0, 1001);
     const tail = data.subarray(2000, 2007);
+    const size = 64 * MiB;
     const h = await createCrc64(crc64Js(a));
-    for (let n = 0; n < 5 * GiB; n += pattern.length) h.update(pattern);
+    for (let n = 0; n < size; n += pattern.length) h.update(pattern);
     h.update(tail);
     const streamed = h.digest();
     let zB = crc64Js(pattern), len = pattern.length;
-    while (len < 4 * GiB) {
+    while (len < size) {
       zB = crc64Combine(zB, zB, len);
       len *= 2;
     }
-    let z5 = zB;
-    for (let n = 4 * GiB; n < 5 * GiB; n += pattern.length) {
-      z5 = crc64Combine(z5, crc64Js(pattern), pattern.length);
-    }
-    const crcB = crc64Combine(z5, crc64Js(tail), 7);
-    assert.equal(crc64Combine(crc64Js(a), crcB, 5 * GiB + 7), streamed);
-    assert.equal(crc64CombineMatrix(crc64Js(a), crcB, 5 * GiB + 7), streamed);
+    const crcB = crc64Combine(zB, crc64Js(tail), 7);
+    assert.equal(crc64Combine(crc64Js(a), crcB, size + 7), streamed);
+    assert.equal(crc64CombineMatrix(crc64Js(a), crcB, size + 7), streamed);
   });
 
   it("rejects bad arguments", () => {

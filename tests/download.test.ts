@@ -399,7 +399,9 @@ describe("resumableDownloadUrl against the mock OSS", () => {
     assert.deepEqual(await readdir(dir.path), []);
   });
 
-  it("resumes after the process is killed with SIGKILL, refetching at most 1 MiB per thread", async () => {
+  it("resumes after the process is killed with SIGKILL, refetching at most 1 MiB per thread", {
+    timeout: 180_000,
+  }, async () => {
     const size = 24 * MiB;
     const { data } = await object("killed.bin", size, 11);
     const throttled = new MockOss({ bucket: BUCKET, bytesPerSecond: 8 * MiB });

@@ -649,7 +649,7 @@ describe("mock OSS over a socket", () => {
     });
 
     it("streams a large object in chunks, concurrently, from one stored copy", async () => {
-      const size = 200 * MiB;
+      const size = 32 * MiB;
       const huge = new Uint8Array(size);
       huge[size - 1] = 42;
       await mock.put(B, "large.bin", huge, { crc64: null });
@@ -736,7 +736,8 @@ describe("mock OSS options and lifecycle", () => {
     const started = Date.now();
     await listener.close();
     const { body, error } = await reading;
-    assert.ok(Date.now() - started < 5000);
+    // The stall lasts 60 s; half of that is a bound no busy machine misses.
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
     assert.ok(error instanceof Error);
     assert.ok(body.length < 100_000);
   });

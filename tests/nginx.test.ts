@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
 import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
 
+/** Bun stops a test after 5 s unless told otherwise; this one runs child processes. */
+const LONG = { timeout: 180_000 };
+
 function findNginx(): string | undefined {
   for (const candidate of ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]) {
     if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
@@ -123,7 +126,7 @@ http {
     );
   });
 
-  it("resumes after kill -9 and restart, refetching only what was in flight", async () => {
+  it("resumes after kill -9 and restart, refetching only what was in flight", LONG, async () => {
     const target = join(dir.path, "killed", "big.bin");
     const store = join(dir.path, "store");
     const threads = 3;
@@ -154,9 +157,16 @@ http {
     assert.equal(done.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout).resumed, true);
     assert.ok(sameBytes(await fileBytes(target), data));
-    // nginx writes the killed requests' lines once it notices the closed sockets.
-    await new Promise((r) => setTimeout(r, 300));
-    const refetched = (await served()) - before - data.length;
+    // nginx writes the killed requests' lines once it notices the closed sockets: wait until
+    // the count stops changing (a fixed pause could read too early on a busy machine).
+    let total = await served();
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const now = await served();
+      if (now === total && now - before >= data.length) break;
+      total = now;
+    }
+    const refetched = total - before - data.length;
     console.log(`nginx: refetched ${refetched} bytes after kill -9 with ${threads} threads`);
     // What nginx counts as sent includes what sat in socket buffers when the process died
     // (nginx's limit_rate bursts ahead); the engine's own share is at most the ~1 MiB per

@@ -117,7 +117,6 @@ describe("resumableDownload against the signature-checking mock OSS", () => {
   it("a wrong secret fails fast with OssError SignatureDoesNotMatch 403 and leaves no file", async () => {
     const target = join(dir.path, "wrong", "x.bin");
     mock.resetStats();
-    const started = Date.now();
     await assert.rejects(
       resumableDownload(bucket({ accessKeySecret: "not-the-secret" }), "plain.bin", target, {
         store: new MemoryCheckpointStore(),
@@ -126,8 +125,7 @@ describe("resumableDownload against the signature-checking mock OSS", () => {
         e instanceof OssError && e.status === 403 && e.code === "SignatureDoesNotMatch" &&
         typeof e.stringToSign === "string" && e.stringToSign.length > 0,
     );
-    assert.equal(mock.log.length, 1, "not retried");
-    assert.ok(Date.now() - started < 2000);
+    assert.equal(mock.log.length, 1, "not retried (so it fails as fast as one request)");
     assert.deepEqual(await readdir(join(dir.path, "wrong")), []);
   });
 
