@@ -42,6 +42,7 @@ export type {
   UrlStyle,
 } from "./src/sources/oss/mod.ts";
 export type { HttpSourceOptions } from "./src/sources/http.ts";
+export type { FetchInit, FetchLike, FetchResponse } from "./src/sources/fetch_like.ts";
 export type { ObjectInfo, ObjectSource, ReadRequest } from "./src/sources/source.ts";
 export type { CheckpointStore, MaybePromise } from "./src/stores/store.ts";
 export type {

@@ -6,6 +6,7 @@
 import { type DownloadResult, runDownload } from "./engine/engine.ts";
 import { type DownloadOptions, resolveOptions } from "./engine/options.ts";
 import { loadFileSystem } from "./fs/mod.ts";
+import { useNodeEnvProxy } from "./runtime/node_fetch.ts";
 import { HttpSource } from "./sources/http.ts";
 import type { Bucket } from "./sources/oss/bucket.ts";
 import { OssObjectSource, type OssObjectSourceOptions } from "./sources/oss/source.ts";
@@ -37,6 +38,7 @@ export async function downloadObject(
     throw new TypeError(`'source' must be an ObjectSource (id, stat, read): got ${String(source)}`);
   }
   const resolved = resolveOptions(options);
+  useNodeEnvProxy(); // the default fetch on Node.js honours HTTP(S)_PROXY / NO_PROXY
   const fs = await loadFileSystem();
   const store = resolved.store ?? new ResumableDownloadStore({ fs });
   return await runDownload(source, filename, { fs, store, options: resolved });

@@ -35,6 +35,7 @@ import { downloadObject } from "../download.ts";
 import type { DownloadResult } from "../engine/engine.ts";
 import { type DownloadOptions, resolveOptions } from "../engine/options.ts";
 import { NetworkError } from "../errors.ts";
+import { toFetch } from "../sources/fetch_like.ts";
 import { HttpSource } from "../sources/http.ts";
 import { Bucket, OssObjectSource } from "../sources/oss/mod.ts";
 import type { ObjectSource } from "../sources/source.ts";
@@ -261,7 +262,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   let target: string;
   const watchers: Observer = { retry: () => {}, crc64: () => {} };
   const fetchImpl = observedFetch(
-    io.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    io.fetch ?? toFetch(),
     { retry: (r) => watchers.retry(r), crc64: (v) => watchers.crc64(v) },
   );
   try {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { CheckpointStore } from "../stores/store.ts";
+import type { FetchLike } from "../sources/fetch_like.ts";
 
 /** 1 MiB. */
 export const MiB = 1024 * 1024;
@@ -114,10 +115,10 @@ export interface DownloadOptions {
    */
   verify?: boolean | ExpectedDigests;
   /**
-   * The fetch used for every request.
-   * @default {globalThis.fetch}
+   * The fetch used for every request: the runtime's, undici's (Node.js), or your own.
+   * @default {globalThis.fetch; on Node.js, one that honours HTTP_PROXY, HTTPS_PROXY, NO_PROXY}
    */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
 }
 
 /** Options after defaults and validation. */

@@ -5,6 +5,7 @@
  */
 import { ProtocolError } from "../errors.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "./source.ts";
+import { type FetchLike, toFetch } from "./fetch_like.ts";
 import { ossErrorFromResponse } from "./oss/errors.ts";
 
 /** Query parameters that carry credentials or expiring signatures, not identity. */
@@ -14,8 +15,8 @@ const SIGNATURE_PARAMS = /^(ossaccesskeyid|expires|signature|security-token|x-os
 export interface HttpSourceOptions {
   /** Headers sent on every request. */
   headers?: HeadersInit;
-  /** The fetch to use. */
-  fetch?: typeof fetch;
+  /** The fetch to use (the runtime's, undici's, or your own). */
+  fetch?: FetchLike;
 }
 
 /** The URL without user info, fragment, or signature parameters: a stable identity. */
@@ -79,7 +80,7 @@ export class HttpSource implements ObjectSource {
     this.url = parsed;
     this.id = stableUrlId(parsed);
     this.#headers = new Headers(options.headers);
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#fetch = toFetch(options.fetch);
   }
 
   #request(range: string | undefined, ifMatch: string | undefined, signal?: AbortSignal) {

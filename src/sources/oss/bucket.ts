@@ -5,6 +5,7 @@
  * @module
  */
 import { errorFromOssResponse, readBodyText } from "./errors.ts";
+import { type FetchLike, toFetch } from "../fetch_like.ts";
 import {
   encodeKeyForPath,
   formatQuery,
@@ -47,7 +48,7 @@ export interface BucketOptions {
   /** The endpoint is a custom domain bound to the bucket: `https://<endpoint>/<key>`. */
   cname?: boolean;
   /** The fetch to use (tests, proxies). Default: `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /**
    * Milliseconds to add to the local clock when signing. Adjusted automatically when OSS
    * answers `RequestTimeTooSkewed`.
@@ -81,7 +82,7 @@ export interface OssRequestInit {
   /** Aborts the request. */
   signal?: AbortSignal;
   /** The fetch to use for this request instead of the bucket's. */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
 }
 
 /** Options of {@linkcode Bucket.fromEnv}: any {@linkcode BucketOptions} override the environment. */
@@ -339,7 +340,7 @@ export class Bucket {
     if (o.fetch !== undefined && typeof o.fetch !== "function") {
       throw new TypeError(`'fetch' must be a function: got ${show(o.fetch)}`);
     }
-    this.#fetch = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = toFetch(o.fetch);
     const offset = o.clockOffsetMs ?? 0;
     if (typeof offset !== "number" || !Number.isFinite(offset)) {
       throw new TypeError(`'clockOffsetMs' must be a finite number: got ${show(o.clockOffsetMs)}`);
@@ -539,7 +540,7 @@ export class Bucket {
     if (init.fetch !== undefined && typeof init.fetch !== "function") {
       throw new TypeError(`'fetch' must be a function: got ${show(init.fetch)}`);
     }
-    const fetcher = init.fetch ?? this.#fetch;
+    const fetcher = init.fetch ? toFetch(init.fetch) : this.#fetch;
     const verb = method.toUpperCase();
     const k = normalizeKey(key);
     const query = queryPairs(init.query);

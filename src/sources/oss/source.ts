@@ -6,6 +6,7 @@
  */
 import { ProtocolError } from "../../errors.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../source.ts";
+import type { FetchLike } from "../fetch_like.ts";
 import type { Bucket, OssRequestInit } from "./bucket.ts";
 import { ossErrorFromResponse } from "./errors.ts";
 import { normalizeKey, show, uriEncode } from "./keys.ts";
@@ -20,7 +21,7 @@ export interface OssObjectSourceOptions {
    */
   headers?: HeadersInit;
   /** The fetch to use instead of the bucket's (e.g. `DownloadOptions.fetch`). */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
 }
 
 /**
@@ -50,7 +51,7 @@ export class OssObjectSource implements ObjectSource {
   /** The version read, when one was asked for. */
   readonly versionId?: string;
   readonly #headers: Headers;
-  readonly #fetch: typeof fetch | undefined;
+  readonly #fetch: FetchLike | undefined;
 
   /**
    * Validates the key (leading slashes are stripped; empty keys and the keys `.` and `..`
