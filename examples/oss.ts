@@ -3,7 +3,6 @@
 // resolves. With OSS_ENDPOINT set it talks to that endpoint instead (CI points it at the mock
 // OSS, which does not check signatures); otherwise fill in your bucket and keys.
 import { Bucket, resumableDownload, ResumableDownloadStore } from "resumable-download";
-import { tmpdir } from "node:os";
 
 const endpoint = process.env.OSS_ENDPOINT ?? "https://oss-cn-hangzhou.aliyuncs.com";
 
@@ -17,7 +16,7 @@ const bucket = new Bucket({
   // securityToken: "<STS token>", signatureVersion: "v4" (default) or "v1"
 });
 const result = await resumableDownload(bucket, "exampledir/exampleobject.txt", "examplefile.txt", {
-  store: new ResumableDownloadStore({ root: tmpdir() }),
+  store: new ResumableDownloadStore({ root: "/tmp" }),
   multigetThreshold: 20 * 1024 * 1024,
   partSize: 10 * 1024 * 1024,
   progressCallback: (consumed, total) => console.log(`${Math.floor((100 * consumed) / total)}%`),
