@@ -22,7 +22,7 @@ function run(cmd, args, { cwd = work, env = {}, timeoutMs = 120_000 } = {}) {
     const child = spawn(cmd, args, {
       cwd,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, ...env },
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", ...env },
     });
     const timer = setTimeout(() => {
       console.error(`examples: ${cmd} ${args.join(" ")} took over ${timeoutMs} ms; killing it`);

@@ -26,7 +26,8 @@ function run(cmd, args, { capture = false } = {}) {
     const child = spawn(cmd, args, {
       cwd: root,
       stdio: ["ignore", capture ? "pipe" : "inherit", capture ? "pipe" : "inherit"],
-      env: { ...process.env, NO_COLOR: "1" },
+      // No update check: Deno's runs in the background and reaches for the network.
+      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     });
     let out = "";
     if (capture) {

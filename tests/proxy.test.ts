@@ -23,7 +23,8 @@ const script = new URL("./fixtures/download_url.ts", import.meta.url).pathname;
 
 /** The environment of a child process with only these proxy settings. */
 function proxyEnv(values: { proxy?: string; noProxy?: string }): Record<string, string> {
-  const env: Record<string, string> = {};
+  // No update check: Deno's would go through the proxy too (and off the machine).
+  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1" };
   for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
     env[name] = values.proxy ?? "";
   }
@@ -70,7 +71,8 @@ describe("HTTP_PROXY and NO_PROXY", () => {
     const exit = await child.exited;
     assert.equal(exit.code, 0, child.stderr);
     assert.ok(sameBytes(await fileBytes(target), data));
-    assert.deepEqual(proxy.log, []);
+    const origin = new URL(url).host;
+    assert.deepEqual(proxy.log.filter((r) => r.target.includes(origin)), []);
     assert.ok(mock.log.length >= 1);
   });
 });
