@@ -70,5 +70,12 @@ export function envProxyFetch(
  * nothing on Deno and Bun. Cheap; called at the start of every download.
  */
 export function useNodeEnvProxy(): void {
-  if (isNode()) setPlatformFetch(envProxyFetch());
+  if (!isNode()) return;
+  // One fetch (one connection pool) per proxy setting, not one per download.
+  const key = [...PROXY_VARIABLES, "NO_PROXY", "no_proxy", "NODE_USE_ENV_PROXY"]
+    .map((name) => process.env[name] ?? "").join("\n");
+  if (current?.key !== key) current = { key, fetch: envProxyFetch() };
+  setPlatformFetch(current.fetch);
 }
+
+let current: { key: string; fetch: FetchLike | undefined } | undefined;
