@@ -8,7 +8,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type * as undici from "undici";
-import type { FetchLike } from "../mod.ts";
+import type { FetchInit, FetchLike } from "../mod.ts";
+import { setPlatformFetch, toFetch } from "../src/sources/fetch_like.ts";
+import { envProxyFetch, isNode, nodeProxiesItself } from "../src/runtime/node_fetch.ts";
 import { useMockOss } from "./mock_fixture.ts";
 import { fileBytes, MiB, randomBytes, runScript, sameBytes } from "./helpers.ts";
 // @ts-types="./fixtures/http_proxy.d.mts"
@@ -74,5 +76,47 @@ describe("HTTP_PROXY and NO_PROXY", () => {
     const origin = new URL(url).host;
     assert.deepEqual(proxy.log.filter((r) => r.target.includes(origin)), []);
     assert.ok(mock.log.length >= 1);
+  });
+});
+
+describe("the default fetch", () => {
+  it("is the platform fetch when one is set, with headers as a plain object", async () => {
+    const calls: [string, FetchInit][] = [];
+    const platform: FetchLike = (input, init) => {
+      calls.push([String(input), init]);
+      return Promise.resolve(new Response("ok", { status: 206 }));
+    };
+    const f = toFetch(); // made before the platform fetch is set: chosen at each call
+    setPlatformFetch(platform);
+    try {
+      const response = await f("http://example.test/a", {
+        method: "GET",
+        headers: new Headers({ Range: "bytes=0-0" }),
+        redirect: "manual",
+      });
+      assert.equal(response.status, 206);
+    } finally {
+      setPlatformFetch(undefined);
+    }
+    assert.deepEqual(calls, [["http://example.test/a", {
+      method: "GET",
+      headers: { range: "bytes=0-0" },
+      signal: undefined,
+      redirect: "manual",
+    }]]);
+  });
+
+  it("on Node.js uses undici only when a proxy is set and Node does not proxy by itself", () => {
+    assert.equal(isNode(), false, "Deno and Bun are not Node.js");
+    assert.equal(envProxyFetch({}, [], "v20.20.2"), undefined);
+    assert.equal(envProxyFetch({ NO_PROXY: "*" }, [], "v20.20.2"), undefined);
+    for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
+      assert.equal(typeof envProxyFetch({ [name]: "http://p:3128" }, [], "v20.20.2"), "function");
+    }
+    const proxied = { HTTP_PROXY: "http://p:3128", NODE_USE_ENV_PROXY: "1" };
+    assert.equal(envProxyFetch(proxied, [], "v24.1.0"), undefined);
+    assert.equal(typeof envProxyFetch(proxied, [], "v20.20.2"), "function");
+    assert.equal(nodeProxiesItself({}, ["--use-env-proxy"], "v24.5.0"), true);
+    assert.equal(nodeProxiesItself({}, [], "v24.5.0"), false);
   });
 });
