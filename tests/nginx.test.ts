@@ -116,10 +116,11 @@ http {
     assert.ok(sameBytes(await fileBytes(target), data));
     assert.equal(result.size, data.length);
     assert.ok(result.etag, "nginx sends an ETag, used for If-Match");
+    assert.deepEqual(result.verifiedBy, [], "nginx sends no checksum");
     assert.equal(
       (await served()) - before,
-      data.length + 1,
-      "the object once, plus the 1-byte probe",
+      data.length + 1 + 8 * 4096,
+      "the object once, the 1-byte probe, and 8 samples of 4 KiB proving it one version",
     );
   });
 
