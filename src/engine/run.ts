@@ -125,6 +125,7 @@ export class Run {
         : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
       for (let i = 0; i < threads; i++) files.push(await this.#open(this.#tempFile));
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
+      this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       if (resumed && this.#needsSamples()) await this.#proveSaved(files[0]!, "resume");
       for (const p of this.#parts) if (p.done > 0) this.#suspects.add(p);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
