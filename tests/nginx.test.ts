@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -183,7 +183,8 @@ http {
     const v2 = randomBytes(8 * MiB, 102);
     const path = join(dir.path, "www", "same.bin");
     await writeFile(path, v1);
-    const { mtime } = await stat(path);
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+    utimesSync(path, mtime, mtime);
     const etag = await etagOf("same.bin");
     const target = join(dir.path, "same-out", "same.bin");
     const store = new MemoryCheckpointStore();
@@ -217,7 +218,8 @@ http {
     const v2 = randomBytes(8 * MiB, 104);
     const path = join(dir.path, "www", "during.bin");
     await writeFile(path, v1);
-    const { mtime } = await stat(path);
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+    utimesSync(path, mtime, mtime);
     const target = join(dir.path, "during-out", "during.bin");
     const events: DownloadEvent[] = [];
     let changed = false;
