@@ -18,6 +18,12 @@
 export { downloadObject, resumableDownload, resumableDownloadUrl } from "./src/download.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
+export type {
+  DownloadEvent,
+  ProgressEvent,
+  RestartEvent,
+  RetryEvent,
+} from "./src/engine/events.ts";
 export {
   DownloadError,
   DownloadLockedError,

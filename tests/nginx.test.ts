@@ -7,9 +7,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
+import { type DownloadEvent, MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
 import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
 
 /** Bun stops a test after 5 s unless told otherwise; this one runs child processes. */
@@ -119,10 +120,11 @@ http {
     assert.ok(sameBytes(await fileBytes(target), data));
     assert.equal(result.size, data.length);
     assert.ok(result.etag, "nginx sends an ETag, used for If-Match");
+    assert.deepEqual(result.verifiedBy, [], "nginx sends no checksum");
     assert.equal(
       (await served()) - before,
-      data.length + 1,
-      "the object once, plus the 1-byte probe",
+      data.length + 1 + 8 * 4096,
+      "the object once, the 1-byte probe, and 8 samples of 4 KiB proving it one version",
     );
   });
 
@@ -173,5 +175,82 @@ http {
     // thread received but not yet written. The mock tests hold the tighter 1 MiB bound.
     assert.ok(refetched <= threads * 2 * MiB, `refetched ${refetched}`);
     assert.deepEqual((await readdir(join(dir.path, "killed"))).sort(), ["big.bin"]);
+  });
+  /** Rewrites `name` with `bytes` (same size) in place and puts its mtime back. */
+  function rewriteKeepingMtime(name: string, bytes: Uint8Array, mtime: Date): void {
+    const path = join(dir.path, "www", name);
+    writeFileSync(path, bytes);
+    utimesSync(path, mtime, mtime);
+  }
+
+  async function etagOf(name: string): Promise<string | null> {
+    const r = await fetch(`${base}/${name}`, { method: "HEAD" });
+    return r.headers.get("etag");
+  }
+
+  it("same size, same mtime, new content between runs: caught by the samples, started over", async () => {
+    const v1 = randomBytes(8 * MiB, 101);
+    const v2 = randomBytes(8 * MiB, 102);
+    const path = join(dir.path, "www", "same.bin");
+    await writeFile(path, v1);
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+    utimesSync(path, mtime, mtime);
+    const etag = await etagOf("same.bin");
+    const target = join(dir.path, "same-out", "same.bin");
+    const store = new MemoryCheckpointStore();
+    const controller = new AbortController();
+    const options = { store, numThreads: 2, partSize: MiB, multigetThreshold: 1 };
+    await assert.rejects(
+      resumableDownloadUrl(`${base}/slow/same.bin`, target, {
+        ...options,
+        signal: controller.signal,
+        progressCallback: (done) => {
+          if (done >= 0.4 * v1.length) controller.abort(new Error("killed at 40%"));
+        },
+      }),
+      /killed at 40%/,
+    );
+    rewriteKeepingMtime("same.bin", v2, mtime);
+    assert.equal(await etagOf("same.bin"), etag, "nginx's ETag cannot tell the versions apart");
+    const events: DownloadEvent[] = [];
+    const result = await resumableDownloadUrl(`${base}/slow/same.bin`, target, {
+      ...options,
+      onEvent: (e) => events.push(e),
+    });
+    assert.ok(sameBytes(await fileBytes(target), v2), "exactly the new version");
+    assert.equal(result.resumed, false);
+    assert.deepEqual(result.verifiedBy, []);
+    assert.ok(events.some((e) => e.type === "restart"));
+  });
+
+  it("same size, same mtime, new content during a run: caught before the rename", async () => {
+    const v1 = randomBytes(8 * MiB, 103);
+    const v2 = randomBytes(8 * MiB, 104);
+    const path = join(dir.path, "www", "during.bin");
+    await writeFile(path, v1);
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+    utimesSync(path, mtime, mtime);
+    const target = join(dir.path, "during-out", "during.bin");
+    const events: DownloadEvent[] = [];
+    let changed = false;
+    const result = await resumableDownloadUrl(`${base}/slow/during.bin`, target, {
+      store: new MemoryCheckpointStore(),
+      numThreads: 1,
+      partSize: MiB,
+      multigetThreshold: 1,
+      retry: { initialDelay: 5, backoffLimit: 50 },
+      onEvent: (e) => events.push(e),
+      progressCallback: (done) => {
+        if (!changed && done >= 0.4 * v1.length) {
+          changed = true;
+          rewriteKeepingMtime("during.bin", v2, mtime);
+        }
+      },
+    });
+    assert.ok(changed);
+    assert.ok(sameBytes(await fileBytes(target), v2), "exactly the new version, not a mix");
+    assert.equal(result.size, v2.length);
+    const restart = events.find((e) => e.type === "restart");
+    assert.ok(restart && restart.type === "restart" && /before the rename/.test(restart.reason));
   });
 });

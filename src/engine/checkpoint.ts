@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Checksums } from "../integrity/server_checksums.ts";
 import type { ObjectInfo } from "../sources/source.ts";
 import type { Part } from "./plan.ts";
 
@@ -67,6 +68,10 @@ export function toRecord(
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isOptString = (v: unknown) => v === undefined || typeof v === "string";
+const isChecksums = (v: unknown) =>
+  v === undefined ||
+  (typeof v === "object" && v !== null &&
+    Object.values(v).every((x) => typeof x === "string" && /^[0-9a-f]+$/.test(x)));
 
 /**
  * Reads a stored value back as a record for this `source` and `target`, or `undefined`
@@ -86,6 +91,7 @@ export function parseRecord(
   if (!isOptString(o.etag) || !isOptString(o.lastModified) || !isOptString(o.crc64)) {
     return undefined;
   }
+  if (!isOptString(o.contentEncoding) || !isChecksums(o.checksums)) return undefined;
   if (!Array.isArray(r.parts)) return undefined;
   const parts: Part[] = [];
   let next = 0;
@@ -108,5 +114,15 @@ export function sameObject(saved: ObjectInfo, now: ObjectInfo): boolean {
   return saved.size === now.size && saved.etag === now.etag &&
     saved.lastModified === now.lastModified &&
     (saved.crc64 === undefined || now.crc64 === undefined || saved.crc64 === now.crc64) &&
-    saved.versionId === now.versionId;
+    saved.versionId === now.versionId && saved.contentEncoding === now.contentEncoding &&
+    sameChecksums(saved.checksums, now.checksums);
+}
+
+/** No checksum named in both differs. */
+function sameChecksums(a: Checksums | undefined, b: Checksums | undefined): boolean {
+  if (!a || !b) return true;
+  return Object.entries(a).every(([name, hex]) => {
+    const other = b[name as keyof Checksums];
+    return other === undefined || other === hex;
+  });
 }

@@ -6,6 +6,7 @@
  */
 import type { CheckpointStore } from "../stores/store.ts";
 import type { FetchLike } from "../sources/fetch_like.ts";
+import type { DownloadEvent } from "./events.ts";
 
 /** 1 MiB. */
 export const MiB = 1024 * 1024;
@@ -119,6 +120,33 @@ export interface DownloadOptions {
    * @default {globalThis.fetch; on Node.js, one that honours HTTP_PROXY, HTTPS_PROXY, NO_PROXY}
    */
   fetch?: FetchLike;
+  /**
+   * Called with what happens during the download: `progress` (as `progressCallback`),
+   * `retry` (a request failed and is tried again after `delayMs`) and `restart` (the
+   * object changed, or the saved bytes proved not to be the server's: `discardedBytes` are
+   * dropped and progress starts again from 0; `progress` only ever goes back after a
+   * `restart`). Exceptions thrown by the handler are ignored.
+   *
+   * @example
+   * ```ts ignore
+   * await resumableDownloadUrl(url, "big.iso", {
+   *   onEvent: (e) => {
+   *     if (e.type === "restart") console.log(`starting over: ${e.reason}`);
+   *     if (e.type === "retry") console.log(`retry ${e.attempt} in ${e.delayMs} ms`);
+   *   },
+   * });
+   * ```
+   * @default {undefined}
+   */
+  onEvent?: (event: DownloadEvent) => void;
+  /**
+   * The identity the checkpoint is found by, instead of the source's `id`. Use it for a
+   * URL whose signature or expiry parameters the library does not know, so that a renewed
+   * URL for the same object resumes. (OSS, S3, GCS, Azure SAS and CloudFront parameters are
+   * stripped without it.)
+   * @default {undefined}
+   */
+  checkpointId?: string;
 }
 
 /** Options after defaults and validation. */
@@ -132,6 +160,8 @@ export interface ResolvedOptions {
   retry: Required<RetryOptions>;
   verify: boolean;
   digests: ExpectedDigests;
+  onEvent: ((event: DownloadEvent) => void) | undefined;
+  checkpointId: string | undefined;
 }
 
 const RETRY_DEFAULTS: Required<RetryOptions> = {
@@ -256,6 +286,14 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
   if (o.fetch !== undefined && typeof o.fetch !== "function") {
     throw new TypeError(`'fetch' must be a function: got ${show(o.fetch)}`);
   }
+  if (o.onEvent !== undefined && typeof o.onEvent !== "function") {
+    throw new TypeError(`'onEvent' must be a function: got ${show(o.onEvent)}`);
+  }
+  if (
+    o.checkpointId !== undefined && (typeof o.checkpointId !== "string" || o.checkpointId === "")
+  ) {
+    throw new TypeError(`'checkpointId' must be a non-empty string: got ${show(o.checkpointId)}`);
+  }
   return {
     store,
     multigetThreshold,
@@ -266,5 +304,7 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
     retry,
     verify,
     digests,
+    onEvent: o.onEvent,
+    checkpointId: o.checkpointId,
   };
 }

@@ -34,6 +34,19 @@ export const WRITE_SIZE = MiB;
 /** Buffers of one body that may be being written and hashed while the next one fills. */
 export const IN_FLIGHT = 1;
 
+/**
+ * Longest time gathered bytes wait for their buffer to fill before they are written and
+ * committed anyway: on a slow link a kill loses about this much of the data, not a whole
+ * buffer's worth (at 1 KB/s, a 1 MiB buffer would take 17 minutes).
+ */
+export const COMMIT_INTERVAL_MS = 1000;
+
+/**
+ * The body went on past the end of the range it answers: its bytes are not the ones asked
+ * for (e.g. a body the runtime decoded), so what this response wrote must not count.
+ */
+export class BodyTooLongError extends ProtocolError {}
+
 /** A part being filled, with the position up to which bytes have arrived. */
 export interface ActivePart {
   part: Part;
@@ -52,6 +65,11 @@ export interface TransferHooks {
   fetched(bytes: number): void;
   /** Called when this transfer starts and stops filling a part (slow-tail splitting). */
   activate(active: ActivePart | undefined): void;
+  /**
+   * Object offset one past the last byte the response carries (its range's end): a body
+   * read up to there must end there.
+   */
+  bodyEnd?: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -242,6 +260,13 @@ class PartWriter {
   /** The first write or hash failure; nothing after it is committed. */
   error: unknown;
   #failed = false;
+  /** When bytes were last sent to the file (for {@linkcode COMMIT_INTERVAL_MS}). */
+  #flushedAt = Date.now();
+
+  /** Whether gathered bytes waited long enough to be written before the buffer is full. */
+  due(): boolean {
+    return this.filled > 0 && Date.now() - this.#flushedAt >= COMMIT_INTERVAL_MS;
+  }
 
   constructor(hooks: TransferHooks) {
     this.#hooks = hooks;
@@ -273,6 +298,7 @@ class PartWriter {
   /** Sends the filled bytes to the file; waits while too many writes are in flight. */
   async flush(): Promise<void> {
     if (this.filled > 0 && this.buffer && this.#part) {
+      this.#flushedAt = Date.now();
       const bytes = this.buffer.subarray(0, this.filled);
       const part = this.#part;
       const offset = this.#offset;
@@ -339,6 +365,13 @@ class PartWriter {
   }
 }
 
+/** Throws {@linkcode BodyTooLongError} unless the body ends at `pos`. */
+async function expectEnd(reader: BodyReader, pos: number): Promise<void> {
+  if ((await reader.skip(1)) > 0) {
+    throw new BodyTooLongError(`the response body goes on past the end of its range at ${pos}`);
+  }
+}
+
 /**
  * Writes the body of `response`, whose first byte is object offset `bodyStart`, into
  * `parts` (sorted, contiguous, the first containing `bodyStart`). Stops at the end of the
@@ -401,8 +434,9 @@ export async function transferBody(
       writer.add(n);
       pos += n;
       if (active) active.received = pos;
-      if (writer.filled === WRITE_SIZE) await writer.flush();
+      if (writer.filled === WRITE_SIZE || writer.due()) await writer.flush();
     }
+    if (pos === hooks.bodyEnd) await expectEnd(reader, pos);
   } catch (e) {
     failed = true;
     throw e;

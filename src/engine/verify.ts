@@ -1,14 +1,13 @@
 /**
  * Checking bytes on disk: the saved parts against their recorded CRCs, the whole file
- * against caller-supplied digests.
+ * against the digests the server stated and the caller supplied.
  *
  * @module
  */
-import { createMD5, createSHA256 } from "hash-wasm";
 import { IntegrityError } from "../errors.ts";
 import type { RandomAccessFile } from "../fs/types.ts";
 import { crc64Combine, createCrc64 } from "../integrity/crc64.ts";
-import type { ExpectedDigests } from "./options.ts";
+import { createHasher, type DigestName, type Hasher } from "../integrity/hashers.ts";
 import type { Part } from "./plan.ts";
 import { MiB } from "./options.ts";
 
@@ -62,22 +61,49 @@ export async function verifySavedParts(
   return bad;
 }
 
-/** Checks the file's SHA-256 / MD5 against what the caller expects. */
-export async function verifyDigests(
+/** A digest the finished file must have, and who stated it. */
+export interface ExpectedDigest {
+  name: DigestName;
+  /** Lowercase hex. */
+  hex: string;
+  /** Who stated it, for the error message: `server` or `caller`. */
+  from: "server" | "caller";
+}
+
+/**
+ * Hashes the file once for every digest in `expected` and compares. Resolves the names
+ * that were checked (a digest this runtime cannot compute is skipped: see `hashers.ts`);
+ * throws `IntegrityError` for the first mismatch.
+ */
+export async function verifyFileDigests(
   file: RandomAccessFile,
   size: number,
-  digests: ExpectedDigests,
-): Promise<void> {
-  const wanted = (["sha256", "md5"] as const).filter((k) => digests[k] !== undefined);
-  if (wanted.length === 0) return;
-  const hashers = await Promise.all(
-    wanted.map(async (k) => ({ k, h: k === "sha256" ? await createSHA256() : await createMD5() })),
-  );
-  await readRange(file, 0, size, (c) => {
-    for (const { h } of hashers) h.update(c);
-  });
-  for (const { k, h } of hashers) {
-    const actual = h.digest("hex");
-    if (actual !== digests[k]) throw new IntegrityError(k, digests[k]!, actual);
+  expected: readonly ExpectedDigest[],
+): Promise<DigestName[]> {
+  const hashers = new Map<DigestName, Hasher>();
+  for (const { name } of expected) {
+    if (hashers.has(name)) continue;
+    const h = await createHasher(name);
+    if (h) hashers.set(name, h);
   }
+  if (hashers.size === 0) return [];
+  await readRange(file, 0, size, (c) => {
+    for (const h of hashers.values()) h.update(c);
+  });
+  const actual = new Map([...hashers].map(([name, h]) => [name, h.digest()]));
+  const checked: DigestName[] = [];
+  for (const e of expected) {
+    const got = actual.get(e.name);
+    if (got === undefined) continue;
+    if (got !== e.hex) {
+      throw new IntegrityError(
+        e.name,
+        e.hex,
+        got,
+        `${e.name} mismatch: the ${e.from} stated ${e.hex}, the file has ${got}`,
+      );
+    }
+    if (!checked.includes(e.name)) checked.push(e.name);
+  }
+  return checked;
 }

@@ -4,12 +4,12 @@
  * @module
  */
 import { ProtocolError } from "../errors.ts";
+import { checksumsFromHeaders } from "../integrity/server_checksums.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "./source.ts";
 import { type FetchLike, toFetch } from "./fetch_like.ts";
 import { ossErrorFromResponse } from "./oss/errors.ts";
-
-/** Query parameters that carry credentials or expiring signatures, not identity. */
-const SIGNATURE_PARAMS = /^(ossaccesskeyid|expires|signature|security-token|x-oss-.*|x-amz-.*)$/i;
+import { RAW_BODY, setStandardHeaders } from "./request_headers.ts";
+import { signatureParams } from "./presigned.ts";
 
 /** Options of {@linkcode HttpSource}. */
 export interface HttpSourceOptions {
@@ -19,14 +19,19 @@ export interface HttpSourceOptions {
   fetch?: FetchLike;
 }
 
-/** The URL without user info, fragment, or signature parameters: a stable identity. */
+/**
+ * The URL without user info, fragment, or the signature parameters of OSS, S3, GCS, Azure
+ * SAS and CloudFront presigned URLs (see `presigned.ts`): a stable identity, so a renewed
+ * URL for the same object finds the same checkpoint.
+ */
 export function stableUrlId(url: URL): string {
   const u = new URL(url.href);
   u.username = "";
   u.password = "";
   u.hash = "";
+  const strip = signatureParams(u.searchParams);
   for (const name of [...u.searchParams.keys()]) {
-    if (SIGNATURE_PARAMS.test(name)) u.searchParams.delete(name);
+    if (strip.has(name)) u.searchParams.delete(name);
   }
   u.searchParams.sort();
   return u.href;
@@ -43,6 +48,20 @@ export function parseContentRange(
 ): { start: number; end: number; size: number } | undefined {
   const m = value ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(value.trim()) : null;
   return m ? { start: Number(m[1]), end: Number(m[2]), size: Number(m[3]) } : undefined;
+}
+
+/**
+ * The `Content-Encoding` the object is stored with, from the stat response: declared, not
+ * `identity`, and (for the 1-byte range) on a body of exactly that byte, so the encoding
+ * is of the stored bytes rather than applied to this response on the fly.
+ */
+function storedEncoding(response: Response): string | undefined {
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  if (!encoding || encoding === "identity") return undefined;
+  if (response.status === 206 && response.headers.get("content-length")?.trim() !== "1") {
+    return undefined;
+  }
+  return encoding;
 }
 
 /**
@@ -83,12 +102,26 @@ export class HttpSource implements ObjectSource {
     this.#fetch = toFetch(options.fetch);
   }
 
-  #request(range: string | undefined, ifMatch: string | undefined, signal?: AbortSignal) {
+  #request(
+    range: string | undefined,
+    conditions: { ifMatch?: string | undefined; ifUnmodifiedSince?: string | undefined },
+    signal?: AbortSignal,
+  ) {
     const headers = new Headers(this.#headers);
-    headers.set("accept-encoding", "identity");
     if (range) headers.set("range", range);
-    if (ifMatch) headers.set("if-match", ifMatch);
-    return this.#fetch(this.url, { method: "GET", headers, signal, redirect: "follow" });
+    else headers.delete("range");
+    if (conditions.ifMatch) headers.set("if-match", conditions.ifMatch);
+    else if (conditions.ifUnmodifiedSince) {
+      headers.set("if-unmodified-since", conditions.ifUnmodifiedSince);
+    }
+    setStandardHeaders(headers);
+    return this.#fetch(this.url, {
+      ...RAW_BODY,
+      method: "GET",
+      headers,
+      signal,
+      redirect: "follow",
+    });
   }
 
   async #fail(response: Response): Promise<never> {
@@ -98,11 +131,11 @@ export class HttpSource implements ObjectSource {
 
   /** Size and validators from `GET` with `Range: bytes=0-0`. */
   async stat(signal?: AbortSignal): Promise<ObjectInfo> {
-    let response = await this.#request("bytes=0-0", undefined, signal);
+    let response = await this.#request("bytes=0-0", {}, signal);
     if (response.status === 416) {
       // An empty object cannot satisfy any range: ask for the whole (empty) body.
       await response.body?.cancel();
-      response = await this.#request(undefined, undefined, signal);
+      response = await this.#request(undefined, {}, signal);
     }
     if (response.status !== 200 && response.status !== 206) await this.#fail(response);
     const h = response.headers;
@@ -138,6 +171,10 @@ export class HttpSource implements ObjectSource {
     if (crc) info.crc64 = crc;
     const version = h.get("x-oss-version-id");
     if (version) info.versionId = version;
+    const checksums = checksumsFromHeaders(h, response.status === 200);
+    if (Object.keys(checksums).length) info.checksums = checksums;
+    const encoding = storedEncoding(response);
+    if (encoding) info.contentEncoding = encoding;
     return info;
   }
 
@@ -146,7 +183,10 @@ export class HttpSource implements ObjectSource {
     const range = request.range ? `bytes=${request.range.start}-${request.range.end}` : undefined;
     // A weak ETag cannot be used with If-Match (RFC 9110 strong comparison).
     const ifMatch = request.ifMatch?.startsWith("W/") ? undefined : request.ifMatch;
-    const response = await this.#request(range, ifMatch, request.signal);
+    const response = await this.#request(range, {
+      ifMatch,
+      ifUnmodifiedSince: request.ifUnmodifiedSince,
+    }, request.signal);
     if (response.status !== 200 && response.status !== 206) await this.#fail(response);
     return response;
   }

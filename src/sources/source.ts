@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Checksums } from "../integrity/server_checksums.ts";
+
 /** What the engine needs to know about the object before it plans the parts. */
 export interface ObjectInfo {
   /** Size in bytes. */
@@ -19,6 +21,18 @@ export interface ObjectInfo {
   versionId?: string;
   /** Whether the server announced `Accept-Ranges: bytes`. */
   acceptRanges?: boolean;
+  /**
+   * Whole-object checksums the server stated (`x-goog-hash`, `Repr-Digest`, `Digest`,
+   * `x-amz-checksum-*`, a whole-body `Content-MD5`, an S3/OSS ETag that is a plain MD5), as
+   * lowercase hex per algorithm. The finished file is checked against every one.
+   */
+  checksums?: Checksums;
+  /**
+   * The `Content-Encoding` the object is stored with (e.g. `gzip` for an object uploaded
+   * compressed), when the server declared one for a body whose length matched. Ranges then
+   * address the stored bytes, which are saved as they are, never decoded.
+   */
+  contentEncoding?: string;
 }
 
 /** One request for bytes of the object. */
@@ -30,6 +44,8 @@ export interface ReadRequest {
   range?: { start: number; end: number };
   /** ETag the object must still have (`If-Match`). */
   ifMatch?: string;
+  /** `Last-Modified` the object must still have (`If-Unmodified-Since`), when no ETag. */
+  ifUnmodifiedSince?: string;
   /** Aborts the request and its body. */
   signal?: AbortSignal;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setStandardHeaders } from "../request_headers.ts";
 import { errorFromOssResponse, readBodyText } from "./errors.ts";
 import { type FetchLike, toFetch } from "../fetch_like.ts";
 import {
@@ -548,12 +549,15 @@ export class Bucket {
     const url = q ? `${this.#base(k)}?${q}` : this.#base(k);
     for (let attempt = 0;; attempt++) {
       const headers = new Headers(init.headers);
-      headers.set("accept-encoding", "identity");
       if (headers.has("range") && !headers.has("x-oss-range-behavior")) {
         headers.set("x-oss-range-behavior", "standard");
       }
+      // User-Agent, and Accept-Encoding: identity exactly once whatever the runtime.
+      setStandardHeaders(headers);
       const signed = await this.#sign(verb, k, query, headers);
       const response = await fetcher(url, {
+        // Bun decodes Content-Encoding unless told not to; the stored bytes are wanted.
+        ...({ decompress: false } as RequestInit),
         method: verb,
         headers: signed,
         signal: init.signal,

@@ -8,6 +8,8 @@ import { ProtocolError } from "../../errors.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../source.ts";
 import type { FetchLike } from "../fetch_like.ts";
 import type { Bucket, OssRequestInit } from "./bucket.ts";
+import { checksumsFromHeaders } from "../../integrity/server_checksums.ts";
+import { setStandardHeaders } from "../request_headers.ts";
 import { ossErrorFromResponse } from "./errors.ts";
 import { normalizeKey, show, uriEncode } from "./keys.ts";
 
@@ -121,6 +123,7 @@ export class OssObjectSource implements ObjectSource {
   async stat(signal?: AbortSignal): Promise<ObjectInfo> {
     const headers = new Headers(this.#headers);
     headers.delete("range");
+    setStandardHeaders(headers);
     const response = await this.bucket.request("HEAD", this.key, this.#init(headers, signal));
     const url = this.bucket.objectUrl(this.key);
     if (response.status !== 200) {
@@ -147,6 +150,11 @@ export class OssObjectSource implements ObjectSource {
     if (crc) info.crc64 = crc.trim();
     const version = h.get("x-oss-version-id");
     if (version) info.versionId = version;
+    // HEAD describes the whole object, so its Content-MD5 counts too.
+    const checksums = checksumsFromHeaders(h, true);
+    if (Object.keys(checksums).length) info.checksums = checksums;
+    const encoding = h.get("content-encoding")?.trim().toLowerCase();
+    if (encoding && encoding !== "identity") info.contentEncoding = encoding;
     return info;
   }
 
@@ -178,7 +186,10 @@ export class OssObjectSource implements ObjectSource {
     // A weak ETag cannot be used with If-Match (RFC 9110 strong comparison).
     if (request.ifMatch && !request.ifMatch.startsWith("W/")) {
       headers.set("if-match", request.ifMatch);
+    } else if (request.ifUnmodifiedSince) {
+      headers.set("if-unmodified-since", request.ifUnmodifiedSince);
     }
+    setStandardHeaders(headers);
     const response = await this.bucket.request(
       "GET",
       this.key,

@@ -1,0 +1,672 @@
+/**
+ * One attempt at the whole object, from stat to rename, read as its steps: prepare the temp
+ * file and plan (or resume), prove saved bytes consistent, fetch the parts (workers,
+ * splitting, retries, checking each response), verify or repair, prove consistent again
+ * where nothing else can, rename. The object changing under it ends the run with
+ * `ObjectChangedSignal`; `runDownload` then starts a new one.
+ *
+ * @module
+ */
+import {
+  DownloadError,
+  IntegrityError,
+  LocalFileError,
+  NetworkError,
+  ProtocolError,
+} from "../errors.ts";
+import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
+import { type Checksums, checksumsFromHeaders } from "../integrity/server_checksums.ts";
+import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts";
+import type { CheckpointStore } from "../stores/store.ts";
+import { checkpointKey, parseRecord, sameObject, toRecord } from "./checkpoint.ts";
+import { emit } from "./events.ts";
+import { MiB, type ResolvedOptions } from "./options.ts";
+import { choosePartSize, type Part, planParts } from "./plan.ts";
+import { checkResponse } from "./response_check.ts";
+import { backoffDelay, classify, sleep } from "./retry.ts";
+import { chooseSamples, sampleMatches, type Span } from "./samples.ts";
+import { CheckpointSaver } from "./saver.ts";
+import { ObjectChangedSignal, RangeIgnoredSignal } from "./signals.ts";
+import { fileError, newTempName, ownsTemp, removeTemp } from "./temp_file.ts";
+import { type ActivePart, BodyTooLongError, transferBody } from "./transfer.ts";
+import {
+  combineParts,
+  type ExpectedDigest,
+  verifyFileDigests,
+  verifySavedParts,
+} from "./verify.ts";
+import type { DigestName } from "../integrity/hashers.ts";
+
+/** A part is split for idle workers only when at least this much of it remains. */
+const MIN_SPLIT = 4 * MiB;
+
+/** What a run resolves with (the entry point adds up `bytesFetched` over restarts). */
+export interface RunResult {
+  size: number;
+  etag?: string;
+  crc64?: string;
+  resumed: boolean;
+  bytesFetched: number;
+  verifiedBy: string[];
+}
+
+/** The dependencies a run gets from the entry points. */
+export interface RunContext {
+  fs: FileSystem;
+  store: CheckpointStore;
+  options: ResolvedOptions;
+}
+
+/** One attempt at the whole object. */
+export class Run {
+  bytesFetched = 0;
+  readonly #source: ObjectSource;
+  readonly #target: string;
+  readonly #fs: FileSystem;
+  readonly #store: CheckpointStore;
+  readonly #o: ResolvedOptions;
+  #info!: ObjectInfo;
+  /** Whole-object checksums: the stat's, plus a whole body's `Content-MD5`. */
+  #checksums: Checksums = {};
+  #parts: Part[] = [];
+  #tempFile = "";
+  #partSize = 0;
+  #key = "";
+  #persist = false;
+  #saver: CheckpointSaver | undefined;
+  #claimed = new Set<Part>();
+  /** Parts that needed a retry or came from an earlier run: checked first on a mismatch. */
+  #suspects = new Set<Part>();
+  #active = new Map<Part, ActivePart>();
+  #stop = new AbortController();
+  /** What stops every worker at once (abort, object changed, local failure). */
+  #failure: unknown;
+  /** The first range that failed for good: the other ranges still complete first. */
+  #partFailure: unknown;
+  #failedParts = new Set<Part>();
+  #rangeIgnored = false;
+  /** Responses whose bytes reached the file in this run. */
+  #responsesWritten = 0;
+  #consumed = 0;
+  #reported = -1;
+
+  constructor(source: ObjectSource, target: string, ctx: RunContext) {
+    this.#source = source;
+    this.#target = target;
+    this.#fs = ctx.fs;
+    this.#store = ctx.store;
+    this.#o = ctx.options;
+  }
+
+  /** Bytes of progress this run holds (what a restart discards). */
+  get consumed(): number {
+    return this.#consumed;
+  }
+
+  get #signal(): AbortSignal {
+    return this.#o.signal
+      ? AbortSignal.any([this.#o.signal, this.#stop.signal])
+      : this.#stop.signal;
+  }
+
+  async execute(): Promise<RunResult> {
+    const o = this.#o;
+    this.#info = await this.#withRetries(() => this.#source.stat(this.#signal));
+    this.#checksums = { ...this.#info.checksums };
+    const size = this.#info.size;
+    this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
+    const files: RandomAccessFile[] = [];
+    try {
+      const resumed = await this.#prepare();
+      // More workers than parts is fine: idle workers split the biggest remaining part.
+      const splittable = Math.floor(size / MIN_SPLIT);
+      const threads = this.#rangeIgnored
+        ? 1
+        : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
+      for (let i = 0; i < threads; i++) files.push(await this.#open(this.#tempFile));
+      if (resumed && o.verify) await this.#verifySaved(files[0]!);
+      this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
+      if (resumed && this.#needsSamples()) await this.#proveSaved(files[0]!, "resume");
+      for (const p of this.#parts) if (p.done > 0) this.#suspects.add(p);
+      this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
+      this.#report();
+      await this.#runWorkers(files);
+      const crc = await this.#repair(files, combineParts(this.#parts));
+      const verifiedBy = await this.#verify(files[0]!, crc);
+      if (
+        verifiedBy.length === 0 && this.#needsSamples() && (resumed || this.#responsesWritten > 1)
+      ) {
+        // Bytes from several responses (or runs) and no checksum: prove them one object.
+        await this.#proveSaved(files[0]!, "rename");
+      }
+      for (const f of files) {
+        await f.sync().catch((e) =>
+          Promise.reject(fileError(e, this.#tempFile, "cannot flush the temp file"))
+        );
+      }
+      await Promise.all(files.splice(0).map((f) => f.close()));
+      try {
+        await this.#fs.rename(this.#tempFile, this.#target);
+      } catch (e) {
+        throw fileError(e, this.#target, "cannot move the finished file onto the target");
+      }
+      if (this.#persist) await this.#store.delete(this.#key);
+      this.#consumed = size;
+      this.#report();
+      const result: RunResult = { size, resumed, bytesFetched: this.bytesFetched, verifiedBy };
+      if (this.#info.etag !== undefined) result.etag = this.#info.etag;
+      if (crc !== undefined) result.crc64 = crc.toString();
+      return result;
+    } catch (e) {
+      await Promise.all(files.map((f) => f.close().catch(() => {})));
+      const unusable = e instanceof IntegrityError || e instanceof ObjectChangedSignal ||
+        this.#saver?.error !== undefined;
+      if (this.#tempFile && (!this.#persist || unusable)) {
+        // Nothing to resume from (or a record that cannot be kept): no stray file behind.
+        await removeTemp(this.#fs, this.#target, this.#tempFile);
+        if (this.#persist) await Promise.resolve(this.#store.delete(this.#key)).catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  async #open(path: string): Promise<RandomAccessFile> {
+    try {
+      return await this.#fs.open(path, { create: true });
+    } catch (e) {
+      throw fileError(e, path, "cannot open the temp file");
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Prepare: resume or plan, and the temp file
+
+  /** Finds or creates the checkpoint and temp file; resolves whether progress was found. */
+  async #prepare(): Promise<boolean> {
+    const fs = this.#fs;
+    const o = this.#o;
+    const info = this.#info;
+    const id = o.checkpointId ?? this.#source.id;
+    const saved = await this.#store.get(this.#key);
+    const parsed = parseRecord(saved, id, this.#target);
+    let resumed = false;
+    if (
+      parsed && sameObject(parsed.record.object, info) &&
+      (await this.#tempUsable(parsed.record.tempFile))
+    ) {
+      this.#parts = parsed.parts;
+      this.#tempFile = parsed.record.tempFile;
+      this.#partSize = parsed.record.partSize;
+      this.#persist = true;
+      resumed = this.#parts.some((p) => p.done > 0);
+    } else {
+      // A record that cannot be used goes, and its temp file with it.
+      const stale = parsed?.record.tempFile ?? (saved as { tempFile?: unknown } | null)?.tempFile;
+      await removeTemp(fs, this.#target, stale);
+      if (saved !== undefined) await this.#store.delete(this.#key);
+      const discarded = parsed?.parts.reduce((n, p) => n + p.done, 0) ?? 0;
+      if (discarded > 0) {
+        emit(o.onEvent, {
+          type: "restart",
+          reason: "the object changed since the saved progress (or its temp file is gone)",
+          discardedBytes: discarded,
+        });
+      }
+      this.#tempFile = newTempName(this.#target);
+      this.#persist = info.size >= o.multigetThreshold;
+      this.#partSize = this.#persist
+        ? choosePartSize(info.size, o.partSize)
+        : Math.max(info.size, 1);
+      this.#parts = planParts(info.size, this.#partSize);
+      // One plain GET, no Range: for small objects, and for servers that showed at stat
+      // time that they ignore Range (a 200 to `bytes=0-0`).
+      if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
+      const free = await fs.freeSpace(fs.dirname(this.#target)).catch(() => undefined);
+      if (free !== undefined && free < info.size) {
+        throw new LocalFileError(
+          "ENOSPC",
+          this.#target,
+          `not enough free space: the object needs ${info.size} bytes, ${free} are free`,
+        );
+      }
+      const file = await this.#open(this.#tempFile);
+      try {
+        await file.truncate(info.size);
+      } catch (e) {
+        throw fileError(e, this.#tempFile, "cannot allocate the temp file");
+      } finally {
+        await file.close().catch(() => {});
+      }
+    }
+    this.#saver = new CheckpointSaver(
+      this.#persist ? this.#store : undefined,
+      this.#key,
+      () =>
+        toRecord({
+          source: id,
+          target: this.#target,
+          tempFile: this.#tempFile,
+          object: this.#info,
+          partSize: this.#partSize,
+          parts: this.#parts,
+        }),
+      (e) => this.#fail(e),
+    );
+    await this.#saver.flush();
+    return resumed;
+  }
+
+  async #tempUsable(path: string): Promise<boolean> {
+    if (!ownsTemp(this.#target, path)) return false;
+    const st = await this.#fs.stat(path);
+    return st !== undefined && st.isFile;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Prove: saved bytes against their CRCs, and against the server by samples
+
+  /** Re-reads the saved parts; a part whose bytes no longer match its CRC is fetched again. */
+  async #verifySaved(file: RandomAccessFile): Promise<void> {
+    const st = await this.#fs.stat(this.#tempFile);
+    if (st && st.size !== this.#info.size) await file.truncate(this.#info.size);
+    const bad = await verifySavedParts(file, this.#parts);
+    for (const p of bad) {
+      p.done = 0;
+      p.crc = 0n;
+    }
+    if (bad.length) await this.#saver!.flush();
+  }
+
+  /** Whether the server states no checksum, so consistency needs sampling. */
+  #needsSamples(): boolean {
+    return this.#o.verify && this.#info.crc64 === undefined &&
+      Object.keys(this.#checksums).length === 0;
+  }
+
+  /**
+   * Compares random samples of the bytes on disk with the server's (see `samples.ts`). A
+   * mismatch ends the run with `ObjectChangedSignal` (the temp file and record go, the
+   * download starts over). A server that ignores Range cannot be sampled: on resume the
+   * saved bytes are then dropped (a single stream fetches them again anyway).
+   */
+  async #proveSaved(file: RandomAccessFile, when: "resume" | "rename"): Promise<void> {
+    const covered: Span[] = [];
+    for (const p of this.#parts) {
+      if (p.done === 0) continue;
+      const last = covered.at(-1);
+      if (last && last.end === p.start) last.end = p.start + p.done;
+      else covered.push({ start: p.start, end: p.start + p.done });
+    }
+    for (const sample of chooseSamples(covered)) {
+      const same = await this.#withRetries(() =>
+        sampleMatches(this.#source, this.#info, file, sample, this.#signal)
+      ).catch((e) => {
+        if (classify(e) === "changed") throw new ObjectChangedSignal(String(e?.message ?? e));
+        throw e;
+      });
+      if (same === undefined) {
+        if (when === "resume") {
+          for (const p of this.#parts) [p.done, p.crc] = [0, 0n];
+          await this.#saver!.flush();
+        }
+        return;
+      }
+      if (!same) {
+        throw new ObjectChangedSignal(
+          `the bytes on disk at ${sample.start}-${sample.end - 1} differ from the server's (${
+            when === "resume" ? "saved progress" : "before the rename"
+          }): the object changed without its validators changing`,
+        );
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Fetch: workers, scheduling and splitting, retries
+
+  #report(): void {
+    if (this.#consumed <= this.#reported) return;
+    this.#reported = this.#consumed;
+    const total = this.#info.size;
+    this.#o.progressCallback?.(this.#consumed, total);
+    emit(this.#o.onEvent, { type: "progress", consumedBytes: this.#consumed, totalBytes: total });
+  }
+
+  #fail(e: unknown): void {
+    if (this.#failure === undefined) this.#failure = e;
+    this.#stop.abort(e);
+  }
+
+  async #runWorkers(files: RandomAccessFile[]): Promise<void> {
+    const userSignal = this.#o.signal;
+    const onAbort = () => this.#fail(userSignal!.reason);
+    userSignal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (!this.#rangeIgnored) {
+        await Promise.all(files.map((f) => this.#worker(f)));
+        if (this.#failure instanceof RangeIgnoredSignal) {
+          // Stream the whole object once, skipping what is on disk.
+          this.#failure = undefined;
+          this.#partFailure = undefined;
+          this.#failedParts.clear();
+          this.#stop = new AbortController();
+          this.#rangeIgnored = true;
+        }
+      }
+      if (this.#rangeIgnored && this.#failure === undefined) {
+        await this.#fetchRun(this.#parts, files[0]!).catch((e) => this.#fail(e));
+      }
+      await this.#saver!.flush().catch(() => {});
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#partFailure !== undefined) throw this.#partFailure;
+    } finally {
+      userSignal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Whether a range's final failure lets the others finish first: a transient kind of
+   * failure whose retries ran out (a persisting 5xx, a dead connection). An abort, the
+   * object changing, a local file error or a 403/404 stop everything at once.
+   */
+  #drains(e: unknown): boolean {
+    if (this.#stop.signal.aborted || this.#o.signal?.aborted) return false;
+    if (e instanceof ObjectChangedSignal || e instanceof RangeIgnoredSignal) return false;
+    if (e instanceof LocalFileError) return false;
+    return classify(e) === "retry";
+  }
+
+  async #worker(file: RandomAccessFile): Promise<void> {
+    while (this.#failure === undefined) {
+      const part = this.#take() ?? this.#split();
+      if (!part) return;
+      try {
+        await this.#fetchRun([part], file);
+      } catch (e) {
+        if (this.#drains(e)) {
+          this.#partFailure ??= e;
+          this.#failedParts.add(part);
+          continue;
+        }
+        this.#fail(e);
+        return;
+      } finally {
+        this.#claimed.delete(part);
+      }
+    }
+  }
+
+  #take(): Part | undefined {
+    const part = this.#parts.find((p) =>
+      p.done < p.end - p.start && !this.#claimed.has(p) && !this.#failedParts.has(p)
+    );
+    if (part) this.#claimed.add(part);
+    return part;
+  }
+
+  /** Cuts the tail off the claimed part with the most left, for an idle worker. */
+  #split(): Part | undefined {
+    let best: Part | undefined, from = 0, left = 0;
+    for (const p of this.#claimed) {
+      const received = this.#active.get(p)?.received ?? p.start + p.done;
+      if (p.end - received > left) [best, from, left] = [p, received, p.end - received];
+    }
+    if (!best || left < 2 * MIN_SPLIT) return undefined;
+    const mid = from + Math.floor(left / 2);
+    const tail: Part = { start: mid, end: best.end, done: 0, crc: 0n };
+    best.end = mid;
+    this.#parts.splice(this.#parts.indexOf(best) + 1, 0, tail);
+    this.#claimed.add(tail);
+    return tail;
+  }
+
+  /**
+   * Fetches `parts` (contiguous) until all of them are on disk, retrying failures. Once
+   * another range failed for good, a failure here is not retried (the call is ending; this
+   * only finishes what can be finished). Ranges that keep getting answers that do not
+   * match them (`ProtocolError`) fall back to a single stream of the whole object.
+   */
+  async #fetchRun(parts: Part[], file: RandomAccessFile): Promise<void> {
+    const left = () => parts.some((p) => p.done < p.end - p.start);
+    let attempts = 0;
+    let failingSince = Date.now();
+    while (left()) {
+      const signal = this.#signal;
+      signal.throwIfAborted();
+      const before = parts.reduce((n, p) => n + p.done, 0);
+      try {
+        await this.#fetchOnce(parts, file);
+      } catch (e) {
+        if (this.#stop.signal.aborted) throw this.#failure ?? e;
+        const verdict = e instanceof RangeIgnoredSignal ? "fatal" : classify(e);
+        if (verdict === "changed") throw new ObjectChangedSignal(String((e as Error).message));
+        if (verdict === "fatal") throw e;
+        for (const p of parts) this.#suspects.add(p);
+        if (parts.reduce((n, p) => n + p.done, 0) > before) {
+          attempts = 0;
+          failingSince = Date.now();
+        }
+        attempts++;
+        const r = this.#o.retry;
+        const limit = this.#partFailure === undefined ? r.limit : 1;
+        if (attempts >= limit || Date.now() - failingSince > r.maxElapsed) {
+          if (e instanceof ProtocolError && !this.#rangeIgnored) {
+            throw new RangeIgnoredSignal(`ranged answers keep failing: ${e.message}`);
+          }
+          throw e instanceof DownloadError ? e : new NetworkError(
+            `giving up after ${attempts} attempts: ${(e as Error)?.message ?? e}`,
+            { cause: e },
+          );
+        }
+        const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
+        const delayMs = backoffDelay(attempts, r, retryAfter);
+        const first = parts.find((p) => p.done < p.end - p.start) ?? parts[0]!;
+        emit(this.#o.onEvent, {
+          type: "retry",
+          attempt: attempts,
+          delayMs,
+          error: e,
+          range: { start: first.start + first.done, end: parts[parts.length - 1]!.end - 1 },
+        });
+        await sleep(delayMs, this.#signal);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Fetch + check one response, record its bytes
+
+  /** One request covering `parts` from the first missing byte. */
+  async #fetchOnce(parts: Part[], file: RandomAccessFile): Promise<void> {
+    const first = parts.find((p) => p.done < p.end - p.start)!;
+    const lastPart = parts[parts.length - 1]!;
+    const from = first.start + first.done;
+    const to = lastPart.end - 1;
+    const whole = this.#rangeIgnored;
+    const request = new AbortController();
+    const signal = AbortSignal.any([request.signal, this.#signal]);
+    const timer = setTimeout(
+      () => request.abort(new NetworkError(`no response within ${this.#o.retry.idleTimeout} ms`)),
+      this.#o.retry.idleTimeout,
+    );
+    let response: Response;
+    try {
+      const req: ReadRequest = { signal };
+      if (!whole) req.range = { start: from, end: to };
+      this.#conditions(req);
+      response = await this.#source.read(req);
+    } catch (e) {
+      if (request.signal.aborted && !this.#signal.aborted) throw request.signal.reason;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    let bodyStart: number;
+    try {
+      bodyStart = checkResponse(response, { from, to, whole, info: this.#info });
+    } catch (e) {
+      await response.body?.cancel().catch(() => {});
+      throw e;
+    }
+    if (response.status === 200) this.#noteWholeBody(response);
+    // What the parts held before this response: restored if its body proves wrong.
+    const before = parts.map((p) => [p.done, p.crc] as const);
+    let wrote = false;
+    await transferBody(response, bodyStart, parts, {
+      file,
+      bodyEnd: whole ? this.#info.size : to + 1,
+      idleTimeout: this.#o.retry.idleTimeout,
+      written: (_part, bytes) => {
+        if (!wrote) this.#responsesWritten++;
+        wrote = true;
+        this.#consumed += bytes;
+        this.#report();
+        this.#saver!.request();
+      },
+      fetched: (bytes) => {
+        this.bytesFetched += bytes;
+      },
+      activate: (active) => {
+        if (active) this.#active.set(active.part, active);
+        else for (const p of parts) this.#active.delete(p);
+      },
+    }, (reason) => request.abort(reason)).catch((e) => {
+      if (e instanceof BodyTooLongError) {
+        parts.forEach((p, i) => {
+          this.#consumed -= p.done - before[i]![0];
+          [p.done, p.crc] = before[i]!;
+        });
+        this.#saver!.request();
+        throw e;
+      }
+      throw fileError(e, this.#tempFile, "cannot write the temp file");
+    });
+  }
+
+  /** `If-Match` with a strong ETag, else `If-Unmodified-Since` with Last-Modified. */
+  #conditions(req: ReadRequest): void {
+    const { etag, lastModified } = this.#info;
+    if (etag) req.ifMatch = etag;
+    if ((!etag || etag.startsWith("W/")) && lastModified) req.ifUnmodifiedSince = lastModified;
+  }
+
+  /** A 200's body is the whole object: its `Content-MD5` (and other digests) count. */
+  #noteWholeBody(response: Response): void {
+    const found = checksumsFromHeaders(response.headers, true);
+    for (const [name, hex] of Object.entries(found) as [DigestName, string][]) {
+      this.#checksums[name] ??= hex;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Verify and repair
+
+  /**
+   * When the combined CRC differs from the server's, finds the bad parts and fetches them
+   * again: first parts whose bytes on disk no longer match their recorded CRC, then (the
+   * disk being fine, so the network delivered wrong bytes) parts refetched one batch at a
+   * time, suspects first, until the CRC matches. Gives up, leaving the mismatch to
+   * `#verify`, when a full pass changes nothing: the server then consistently sends bytes
+   * that do not match its own CRC.
+   */
+  async #repair(files: RandomAccessFile[], crc: bigint): Promise<bigint> {
+    const expected = this.#info.crc64;
+    if (!this.#o.verify || expected === undefined) return crc;
+    const want = BigInt(expected);
+    const refetch = async (parts: Part[]) => {
+      for (const p of parts) [p.done, p.crc] = [0, 0n];
+      await this.#saver!.flush();
+      await this.#runWorkers(files);
+      return combineParts(this.#parts);
+    };
+    for (let round = 0; round < 2 && crc !== want; round++) {
+      const damaged = await verifySavedParts(files[0]!, this.#parts);
+      if (damaged.length) {
+        crc = await refetch(damaged);
+        continue;
+      }
+      const order = [
+        ...this.#parts.filter((p) => this.#suspects.has(p)),
+        ...this.#parts.filter((p) => !this.#suspects.has(p)),
+      ];
+      let changed = false;
+      for (let i = 0; i < order.length && crc !== want; i += files.length) {
+        const batch = order.slice(i, i + files.length);
+        const before = batch.map((p) => p.crc);
+        crc = await refetch(batch);
+        if (batch.some((p, j) => p.crc !== before[j])) changed = true;
+      }
+      if (!changed) break;
+    }
+    return crc;
+  }
+
+  /**
+   * Checks the finished temp file; resolves the names of what it was checked against. The
+   * CRC-64 comes free from the parts; the other checksums cost one read of the file, done
+   * only when no CRC-64 was compared (it already proves the bytes) or the caller asked.
+   */
+  async #verify(file: RandomAccessFile, crc: bigint | undefined): Promise<string[]> {
+    const o = this.#o;
+    const size = this.#info.size;
+    const st = await this.#fs.stat(this.#tempFile);
+    if (!st || st.size !== size) {
+      throw new IntegrityError(
+        "size",
+        String(size),
+        String(st?.size ?? 0),
+        `temp file has the wrong size`,
+      );
+    }
+    const verifiedBy: string[] = [];
+    const expected = this.#info.crc64;
+    if (o.verify && expected !== undefined && crc !== undefined) {
+      if (BigInt(expected) !== crc) throw new IntegrityError("crc64", expected, crc.toString());
+      verifiedBy.push("crc64");
+    }
+    if (o.digests.crc64 !== undefined) {
+      if (BigInt(o.digests.crc64) !== crc) {
+        throw new IntegrityError("crc64", o.digests.crc64, String(crc));
+      }
+      if (!verifiedBy.includes("crc64")) verifiedBy.push("crc64");
+    }
+    const digests: ExpectedDigest[] = [];
+    if (o.verify && verifiedBy.length === 0) {
+      for (const [name, hex] of Object.entries(this.#checksums) as [DigestName, string][]) {
+        digests.push({ name, hex, from: "server" });
+      }
+    }
+    for (const name of ["sha256", "md5"] as const) {
+      const hex = o.digests[name];
+      if (hex !== undefined) digests.push({ name, hex, from: "caller" });
+    }
+    for (const name of await verifyFileDigests(file, size, digests)) {
+      if (!verifiedBy.includes(name)) verifiedBy.push(name);
+    }
+    return verifiedBy;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Retries of requests outside the parts (stat, samples)
+
+  async #withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.#o.signal?.aborted) throw this.#o.signal.reason;
+        if (classify(e) !== "retry") throw e;
+        if (attempt >= this.#o.retry.limit) {
+          throw e instanceof DownloadError ? e : new NetworkError(
+            `giving up after ${attempt} attempts: ${(e as Error)?.message ?? e}`,
+            { cause: e },
+          );
+        }
+        const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
+        const delayMs = backoffDelay(attempt, this.#o.retry, retryAfter);
+        emit(this.#o.onEvent, { type: "retry", attempt, delayMs, error: e });
+        await sleep(delayMs, this.#o.signal);
+      }
+    }
+  }
+}
