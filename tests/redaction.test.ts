@@ -25,6 +25,7 @@ import { summarizeBody } from "../src/sources/oss/errors.ts";
 import { MockOss } from "./mock_oss/mod.ts";
 import { ossAuth } from "./mock_oss/auth.ts";
 import { tempDir } from "./helpers.ts";
+import { assertNoSecrets, deadPort } from "./leak_check.ts";
 
 const TOKEN = "CAIStsTokenSecretValue+/=0123";
 const SECRET = "the-access-key-secret";
@@ -32,26 +33,6 @@ const SECRET = "the-access-key-secret";
 /** Every printable form of `e`. */
 function printed(e: unknown): string {
   return [inspect(e, { depth: Infinity }), JSON.stringify(e), String(e)].join("\n");
-}
-
-/** Asserts that none of `secrets` (nor their URL-encoded forms) appears in `text`. */
-export function assertNoSecrets(text: string, secrets: string[]): void {
-  for (const s of secrets) {
-    for (const form of [s, encodeURIComponent(s)]) {
-      assert.ok(!text.includes(form), `${JSON.stringify(form)} leaked in:\n${text}`);
-    }
-  }
-}
-
-/** A loopback port nothing listens on. */
-export function deadPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A raw TCP server answering every connection with `onData`. */

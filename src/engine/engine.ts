@@ -492,6 +492,7 @@ class Run {
     }
     await transferBody(response, bodyStart, parts, {
       file,
+      signal,
       idleTimeout: this.#o.retry.idleTimeout,
       written: (_part, bytes) => {
         this.#consumed += bytes;
