@@ -2,8 +2,15 @@
  * Error classes thrown by resumable-download. Every error the library raises on purpose is a
  * {@linkcode DownloadError}; bad arguments are `TypeError` / `RangeError` naming the option.
  *
+ * No secret survives into an error: every constructor passes its message, its `cause`
+ * chain and its text fields (`url`, `stringToSign`, `canonicalRequest`) through
+ * {@linkcode redact} / {@linkcode redactCause}, so `String(err)`, `JSON.stringify(err)` and
+ * `util.inspect(err, { depth: Infinity })` show `x-oss-security-token:<redacted>` where the
+ * server echoed a token and `?x-oss-signature=<redacted>` where a runtime quoted a signed URL.
+ *
  * @module
  */
+import { redact, redactCause } from "./redact.ts";
 
 /**
  * Base class of every download failure.
@@ -21,6 +28,18 @@
 export class DownloadError extends Error {
   /** Always `"DownloadError"`. */
   override name = "DownloadError";
+  /**
+   * Builds the error with `message` and `options.cause` stripped of secrets (signatures,
+   * security tokens, passwords in URLs; see `redact`).
+   */
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(
+      redact(message ?? ""),
+      options !== undefined && "cause" in options
+        ? { cause: redactCause(options.cause) }
+        : undefined,
+    );
+  }
   /** Brand that survives realms (e.g. two copies of the module). */
   get isDownloadError(): true {
     return true;
@@ -65,7 +84,7 @@ export class HttpError extends DownloadError {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = status;
     if (init.method !== undefined) this.method = init.method;
-    if (init.url !== undefined) this.url = init.url;
+    if (init.url !== undefined) this.url = redact(init.url);
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
   }
 }
@@ -109,9 +128,9 @@ export class OssError extends HttpError {
   readonly ec?: string;
   /** `<HostId>` of the error document. */
   readonly hostId?: string;
-  /** For `SignatureDoesNotMatch`: what the server signed. */
+  /** For `SignatureDoesNotMatch`: what the server signed, security token redacted. */
   readonly stringToSign?: string;
-  /** For `SignatureDoesNotMatch` (v4): the server's canonical request. */
+  /** For `SignatureDoesNotMatch` (v4): the server's canonical request, secrets redacted. */
   readonly canonicalRequest?: string;
   /** Server time from the error response, when sent. */
   readonly serverTime?: Date;
@@ -121,15 +140,23 @@ export class OssError extends HttpError {
     this.code = init.code;
     if (init.requestId !== undefined) this.requestId = init.requestId;
     if (init.ec !== undefined) this.ec = init.ec;
-    if (init.hostId !== undefined) this.hostId = init.hostId;
-    if (init.stringToSign !== undefined) this.stringToSign = init.stringToSign;
-    if (init.canonicalRequest !== undefined) this.canonicalRequest = init.canonicalRequest;
+    if (init.hostId !== undefined) this.hostId = redact(init.hostId);
+    if (init.stringToSign !== undefined) this.stringToSign = redact(init.stringToSign);
+    if (init.canonicalRequest !== undefined) {
+      this.canonicalRequest = redact(init.canonicalRequest);
+    }
     if (init.serverTime !== undefined) this.serverTime = init.serverTime;
   }
 }
 
 /**
  * The connection failed (refused, reset, stalled) and retries did not get past it.
+ *
+ * The message ends with what the runtime said went wrong, taken from the `cause` chain
+ * when the message does not say it already: Deno's `fetch failed` becomes
+ * `fetch failed: client error (Connect): tcp connect error: Connection refused (os error
+ * 111)`, Node's gets `connect ECONNREFUSED 127.0.0.1:9`; TLS failures, resets and
+ * oversized headers likewise.
  *
  * @example
  * ```ts
@@ -141,6 +168,46 @@ export class OssError extends HttpError {
 export class NetworkError extends DownloadError {
   /** Always `"NetworkError"`. */
   override name = "NetworkError";
+  /** Builds the error; the cause's own words are appended (see the class documentation). */
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(withCauseText(message ?? "", options?.cause), options);
+  }
+}
+
+/** Messages that say only that a request failed, not why. */
+const VAGUE =
+  /^(?:type ?error: )?(?:fetch failed|failed to fetch|network error|error sending request)\.?$/i;
+
+/** Deno's `error sending request for url (URL): ` / `error sending request from A for URL (B): `. */
+const DENO_PREAMBLE =
+  /^error sending request (?:for url \((?:[^()]|\([^()]*\))*\)|from \S+ for \S+ \([^()]*\)):\s*/i;
+
+/**
+ * The deepest informative message of a cause chain (with its `code` when the message
+ * lacks it), without Deno's `error sending request for url (...)` preamble.
+ */
+function causeText(cause: unknown): string | undefined {
+  let found: string | undefined;
+  let c = cause;
+  for (let depth = 0; depth < 8 && c !== null && c !== undefined; depth++) {
+    const o = c as { message?: unknown; code?: unknown; cause?: unknown };
+    let text = typeof c === "string" ? c : typeof o.message === "string" ? o.message : "";
+    text = text.replace(DENO_PREAMBLE, "")
+      .replace(/\s+/g, " ").trim();
+    if (typeof o.code === "string" && o.code !== "" && !text.includes(o.code)) {
+      text = text ? `${text} (${o.code})` : o.code;
+    }
+    if (text !== "" && !VAGUE.test(text)) found = text;
+    if (typeof c !== "object") break;
+    c = o.cause;
+  }
+  return found;
+}
+
+function withCauseText(message: string, cause: unknown): string {
+  const text = causeText(cause);
+  if (text === undefined || message.includes(text)) return message;
+  return message === "" ? text : `${message}: ${text}`;
 }
 
 /**

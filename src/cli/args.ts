@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { MAX_PART_SIZE, MAX_THREADS } from "../engine/options.ts";
+import { safeFileName } from "./escape.ts";
 import { UsageError } from "./exit_codes.ts";
 import { parseSize } from "./size.ts";
 
@@ -35,6 +36,7 @@ Options:
   --threshold SIZE      objects smaller than this are fetched with one plain GET
                         and no checkpoint (default 10MiB)
   --store DIR           where checkpoints are kept (default ~/.resumable-download)
+  --retries N           attempts per request before giving up, 1-1000 (default 8)
   --no-verify           do not check the CRC-64 (sizes are still checked)
   --sha256 HEX          also check the file's SHA-256
   -q, --quiet           no progress and no summary on stderr (errors still are)
@@ -116,6 +118,8 @@ export interface CliOptions {
   threshold?: number;
   /** `--store`: the checkpoint directory. */
   store?: string;
+  /** `--retries`: attempts per request (`retry.limit`). */
+  retries?: number;
   /** `false` with `--no-verify`. */
   verify: boolean;
   /** `--sha256`, lowercase hex. */
@@ -143,6 +147,7 @@ const OSS_FLAGS = {
 
 const PARSE_OPTIONS = {
   threads: { type: "string" },
+  retries: { type: "string" },
   "part-size": { type: "string" },
   threshold: { type: "string" },
   store: { type: "string" },
@@ -217,7 +222,7 @@ function sizeFlag(flag: string, value: string | undefined, min: number, max: num
  * ```
  */
 export function parseOssUrl(text: string): { bucket: string; key: string } {
-  const m = /^oss:\/\/([^/?#]*)\/?(.*)$/i.exec(text);
+  const m = /^oss:\/\/([^/?#]*)\/?([\s\S]*)$/i.exec(text);
   if (!m) throw new UsageError(`not an oss:// URL: ${JSON.stringify(text)}`);
   const [, bucket, key] = m as unknown as [string, string, string];
   if (!bucket) {
@@ -235,8 +240,9 @@ export function parseOssUrl(text: string): { bucket: string; key: string } {
 
 /**
  * The file name a source is saved under when the destination is a directory: the last
- * segment of the key or of the URL's path (percent-decoded). Throws {@linkcode UsageError}
- * when there is none (`http://host/`, a key ending in `/`).
+ * segment of the key or of the URL's path (percent-decoded), each control character in it
+ * (ESC, BEL, a newline...) replaced by `_`. Throws {@linkcode UsageError} when there is
+ * none (`http://host/`, a key ending in `/`).
  *
  * @example
  * ```ts
@@ -264,7 +270,9 @@ export function sourceBasename(source: string): string {
       name = segment;
     }
   }
-  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+  // A key or URL may hold ESC, BEL or newlines: never in a file name the command makes.
+  name = safeFileName(name);
+  if (name === "" || name === "." || name === ".." || /[/\\]/.test(name)) {
     throw new UsageError(
       `cannot name the file after ${JSON.stringify(source)}: give a file path as <destination>`,
     );
@@ -410,6 +418,15 @@ export function parseCliArgs(
   if (threshold !== undefined) options.threshold = Math.max(1, threshold);
   const store = nonEmpty("store", values.store);
   if (store !== undefined) options.store = store;
+  if (values.retries !== undefined) {
+    const r = values.retries.trim();
+    if (!/^\d+$/.test(r) || Number(r) < 1 || Number(r) > 1000) {
+      throw new UsageError(
+        `--retries must be a whole number from 1 to 1000: got ${JSON.stringify(values.retries)}`,
+      );
+    }
+    options.retries = Number(r);
+  }
   if (values.sha256 !== undefined) {
     const hex = values.sha256.trim();
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) {

@@ -140,7 +140,9 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
 
 /**
  * What to tell the user about an error: the message, the OSS details (code, request id,
- * EC) and a hint on what to do, as lines without a trailing newline.
+ * EC) and a hint on what to do, as lines without a trailing newline. The hint to run the
+ * command again to resume is given only when `context.saved` says a checkpoint holds
+ * progress (true when not told).
  *
  * @example
  * ```ts
@@ -150,7 +152,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
  * console.log(describeError(e).join("\n"));
  * ```
  */
-export function describeError(error: unknown): string[] {
+export function describeError(error: unknown, context: { saved?: boolean } = {}): string[] {
+  const saved = context.saved ?? true;
   const lines: string[] = [];
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof InterruptedError) return [message];
@@ -182,13 +185,17 @@ export function describeError(error: unknown): string[] {
       lines.push("  the target file was not touched; the bad download was discarded");
       break;
     case ExitCode.Network:
-      lines.push("  run the same command again to resume from the last checkpoint");
+      if (saved) lines.push("  run the same command again to resume from the last checkpoint");
       break;
     case ExitCode.NoSpace:
-      lines.push("  free some space and run the same command again to resume");
+      lines.push(
+        saved
+          ? "  free some space and run the same command again to resume"
+          : "  free some space and run the same command again",
+      );
       break;
     case ExitCode.Unexpected:
-      if (error instanceof Error && error.stack) lines.push(error.stack);
+      if (error instanceof Error && error.stack) lines.push(...error.stack.split("\n"));
       break;
   }
   return lines;

@@ -41,6 +41,7 @@ import { Bucket, OssObjectSource } from "../sources/oss/mod.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import { ResumableDownloadStore } from "../stores/file.ts";
 import { type CliOptions, parseCliArgs, sourceBasename, USAGE } from "./args.ts";
+import { writeLines } from "./escape.ts";
 import {
   describeError,
   ExitCode,
@@ -56,6 +57,7 @@ import {
   type TextSink,
   TransferTracker,
 } from "./progress.ts";
+import { savedBytes } from "./saved.ts";
 import { formatBytes } from "./size.ts";
 
 export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
@@ -120,8 +122,10 @@ function observedFetch(base: typeof fetch, observer: Observer): typeof fetch {
       response = await base(input, init);
     } catch (e) {
       if (signal?.aborted) throw e;
-      observer.retry(`request failed: ${briefly(e)}`);
-      throw new NetworkError(`request failed: ${messageOf(e)}`, { cause: e });
+      // NetworkError adds the runtime's reason (Deno says only "fetch failed" up front).
+      const error = new NetworkError(`request failed: ${messageOf(e)}`, { cause: e });
+      observer.retry(briefly(error));
+      throw error;
     }
     const crc = response.headers.get("x-oss-hash-crc64ecma");
     if (crc) observer.crc64(crc);
@@ -245,7 +249,7 @@ function showSource(options: CliOptions): string {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
   const jsonWanted = argv.includes("--json");
   const usageError = (e: unknown): ExitCodeValue => {
-    io.stderr.write(`error: ${messageOf(e)}\nRun with --help for usage.\n`);
+    writeLines(io.stderr, [`error: ${messageOf(e)}`, "Run with --help for usage."]);
     if (jsonWanted) {
       new JsonEvents(io.stdout).emit("error", {
         exitCode: ExitCode.Usage,
@@ -290,7 +294,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (e instanceof TypeError || e instanceof RangeError) {
       return usageError(new UsageError(inFlagTerms(e.message)));
     }
-    io.stderr.write(`${describeError(e).join("\n")}\n`);
+    writeLines(io.stderr, describeError(e, { saved: false }));
     return exitCodeFor(e);
   }
 
@@ -351,11 +355,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   };
   if (options.partSize !== undefined) downloadOptions.partSize = options.partSize;
   if (options.threshold !== undefined) downloadOptions.multigetThreshold = options.threshold;
+  if (options.retries !== undefined) downloadOptions.retry = { limit: options.retries };
   let result: DownloadResult;
+  let store: ResumableDownloadStore;
   try {
-    if (options.store !== undefined) {
-      downloadOptions.store = new ResumableDownloadStore({ root: options.store, dir: "." });
-    }
+    // The CLI holds the store to tell afterwards whether anything was saved to resume from.
+    store = options.store !== undefined
+      ? new ResumableDownloadStore({ root: options.store, dir: "." })
+      : new ResumableDownloadStore();
+    downloadOptions.store = store;
     resolveOptions(downloadOptions); // bad values are usage errors, reported before any I/O
   } catch (e) {
     return usageError(e);
@@ -369,21 +377,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     const code = interrupted
       ? (reason instanceof InterruptedError ? reason.exitCode : ExitCode.Interrupted)
       : exitCodeFor(e);
-    const threshold = options.threshold ?? 10 * 1024 * 1024;
-    const saved = tracker.total >= threshold && tracker.done > 0;
+    const saved = await savedBytes(store, source, target);
     const lines = interrupted
       ? [
         `interrupted${reason instanceof InterruptedError ? ` by ${reason.signal}` : ""}: ${
-          saved
-            ? `progress saved (${formatBytes(tracker.done)} of ${formatBytes(tracker.total)}, ${
-              Math.floor(tracker.fraction * 100)
+          saved > 0
+            ? `progress saved (${formatBytes(saved)} of ${formatBytes(tracker.total)}, ${
+              Math.floor((saved / Math.max(tracker.total, 1)) * 100)
             }%); run the same command again to resume`
-            : "nothing to resume from yet"
+            : "nothing saved to resume from"
         }`,
       ]
-      : describeError(e);
+      : describeError(e, { saved: saved > 0 });
     display?.finish();
-    io.stderr.write(`${lines.join("\n")}\n`);
+    writeLines(io.stderr, lines);
     const fields: Record<string, unknown> = {
       exitCode: code,
       name: interrupted ? "InterruptedError" : (e as Error)?.name ?? "Error",
@@ -391,6 +398,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       interrupted,
       bytes: tracker.done,
       total: tracker.total,
+      savedBytes: saved,
     };
     for (const key of ["status", "code", "requestId", "ec", "algorithm", "expected", "actual"]) {
       const v = (e as Record<string, unknown> | null)?.[key];

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { jsonLine, printable } from "./escape.ts";
 import { formatBytes, formatDuration, formatRate } from "./size.ts";
 
 /** Where text goes: `process.stderr`, `process.stdout`, or a test's collector. */
@@ -196,7 +197,7 @@ export class ProgressDisplay {
   /** Prints a line of its own (the bar, if any, is redrawn below it). */
   note(line: string): void {
     if (this.#drawn) this.#out.write("\r\x1b[K");
-    this.#out.write(`${line}\n`);
+    this.#out.write(`${printable(line)}\n`);
     if (this.#drawn && this.#tracker) {
       this.#out.write(
         `\r${renderProgressLine(this.#tracker, this.#now(), this.#columns)}\x1b[K`,
@@ -208,7 +209,7 @@ export class ProgressDisplay {
   finish(line?: string): void {
     if (this.#drawn) this.#out.write("\r\x1b[K");
     this.#drawn = false;
-    if (line !== undefined) this.#out.write(`${line}\n`);
+    if (line !== undefined) this.#out.write(`${printable(line)}\n`);
   }
 }
 
@@ -238,8 +239,9 @@ export class JsonEvents {
 
   /** Writes one event line. */
   emit(event: string, fields: Record<string, unknown> = {}): void {
+    // Strings redacted, control characters escaped (escape.ts).
     this.#out.write(
-      `${JSON.stringify({ event, time: new Date(this.#now()).toISOString(), ...fields })}\n`,
+      `${jsonLine({ event, time: new Date(this.#now()).toISOString(), ...fields })}\n`,
     );
   }
 

@@ -514,6 +514,7 @@ export class Run {
     let wrote = false;
     await transferBody(response, bodyStart, parts, {
       file,
+      signal,
       bodyEnd: whole ? this.#info.size : to + 1,
       idleTimeout: this.#o.retry.idleTimeout,
       written: (_part, bytes) => {

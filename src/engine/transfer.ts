@@ -70,6 +70,13 @@ export interface TransferHooks {
    * read up to there must end there.
    */
   bodyEnd?: number;
+  /**
+   * The request's signal. Its abort fails the read under way with its reason and cancels
+   * the body at once, instead of relying on fetch to error the body: Deno's fetch errors it
+   * through a signal it holds only weakly, so after a garbage collection an abort went
+   * unnoticed and every in-flight range ran to its end.
+   */
+  signal?: AbortSignal;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,6 +130,7 @@ class BodyReader {
   #rest: Uint8Array | undefined;
   readonly #idleTimeout: number;
   readonly #abort: (reason: unknown) => void;
+  readonly #signal: AbortSignal | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #readingSince = 0;
   #reading = false;
@@ -135,6 +143,7 @@ class BodyReader {
     idleTimeout: number,
     abort: (reason: unknown) => void,
     fetched: (bytes: number) => void,
+    signal?: AbortSignal,
   ) {
     let byob: ReadableStreamBYOBReader | undefined;
     try {
@@ -147,7 +156,16 @@ class BodyReader {
     this.#fetched = fetched;
     this.#idleTimeout = idleTimeout;
     this.#abort = abort;
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#aborted, { once: true });
   }
+
+  /** The request was aborted: fail the read under way and cancel the body now. */
+  #aborted = () => {
+    const reason = this.#signal!.reason;
+    this.#stall?.(reason);
+    (this.#byob ?? this.#reader)!.cancel(reason).catch(() => {});
+  };
 
   /** One timer per body, re-armed lazily, instead of a timer per read. */
   #watch = () => {
@@ -164,13 +182,22 @@ class BodyReader {
   };
 
   async #guard<T>(read: Promise<T>): Promise<T> {
+    const signal = this.#signal;
+    if (signal?.aborted) {
+      read.catch(() => {});
+      throw signal.reason;
+    }
     this.#readingSince = Date.now();
     this.#reading = true;
     this.#timer ??= setTimeout(this.#watch, this.#idleTimeout);
     const stalled = new Promise<never>((_, reject) => (this.#stall = reject));
     try {
-      return await Promise.race([read, stalled]);
+      const result = await Promise.race([read, stalled]);
+      // A cancelled body reads as ended: that is the abort, not a short body.
+      if (signal?.aborted) throw signal.reason;
+      return result;
     } catch (e) {
+      if (signal?.aborted) throw signal.reason;
       if (e instanceof NetworkError) throw e;
       throw new NetworkError(`connection lost while reading the body: ${String(e)}`, {
         cause: e,
@@ -226,6 +253,7 @@ class BodyReader {
 
   /** Stops the watchdog and cancels the body. */
   close(): void {
+    this.#signal?.removeEventListener("abort", this.#aborted);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     (this.#byob ?? this.#reader)!.cancel().catch(() => {});
@@ -389,7 +417,7 @@ export async function transferBody(
   const last = parts[parts.length - 1];
   if (!last) return;
   if (!body) throw new ProtocolError("response has no body");
-  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched);
+  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched, hooks.signal);
   const writer = new PartWriter(hooks);
   let index = 0;
   let pos = bodyStart;

@@ -15,6 +15,7 @@ import {
   queryPairs,
   show,
 } from "./keys.ts";
+import { registerSecret } from "../../redact.ts";
 import { presignV1, signV1Headers } from "./sign_v1.ts";
 import { type OssCredentials, presignV4, signV4Headers, V4_MAX_EXPIRES } from "./sign_v4.ts";
 
@@ -288,6 +289,9 @@ export class Bucket {
       throw new TypeError(`'securityToken' needs 'accessKeyId' and 'accessKeySecret'`);
     }
     if (o.accessKeyId !== undefined) {
+      // Whatever prints an error or a log line removes these (src/redact.ts).
+      registerSecret(o.accessKeySecret);
+      registerSecret(o.securityToken);
       this.#credentials = { accessKeyId: o.accessKeyId, accessKeySecret: o.accessKeySecret! };
       if (o.securityToken !== undefined) this.#credentials.securityToken = o.securityToken;
     }

@@ -184,11 +184,12 @@ export function errorFromOssResponse(
   const requestId = fields?.RequestId || h.get("x-oss-request-id") || undefined;
   const ec = fields?.EC || h.get("x-oss-ec") || undefined;
   if (!fields?.Code) {
-    const snippet = body.trim().length > 200 ? `${body.trim().slice(0, 200)}…` : body.trim();
+    const statusLine = `${response.status} ${response.statusText}`.trimEnd();
+    const snippet = summarizeBody(body, statusLine);
     const ids = [requestId && `RequestId ${requestId}`, ec && `EC ${ec}`].filter(Boolean);
     return new HttpError(
       response.status,
-      `${where} failed: ${response.status} ${response.statusText}`.trimEnd() +
+      `${where} failed: ${statusLine}` +
         (ids.length ? ` (${ids.join(", ")})` : "") + (snippet ? `: ${snippet}` : ""),
       base,
     );
@@ -236,6 +237,42 @@ export async function ossErrorFromResponse(
 ): Promise<HttpError> {
   const body = await readBodyText(response);
   return errorFromOssResponse(response, body, context);
+}
+
+/** How much of a body an error message quotes at most. */
+const SNIPPET_LENGTH = 200;
+
+/**
+ * What an error message quotes of a non-OSS error body: for an HTML page its `<title>` (or
+ * first heading, or its text), otherwise the first non-empty line; whitespace and control
+ * characters collapsed to single spaces, at most 200 characters. Empty when it would only
+ * repeat `statusLine` (nginx's `404 Not Found` page says nothing else).
+ *
+ * @example
+ * ```ts
+ * import { summarizeBody } from "./errors.ts";
+ * const page = "<html>\n<head><title>404 Not Found</title></head>\n<body>...</body>\n</html>";
+ * console.log(JSON.stringify(summarizeBody(page, "404 Not Found"))); // ""
+ * console.log(summarizeBody("quota exceeded\nsee https://example.com/help", "429")); // quota exceeded
+ * ```
+ */
+export function summarizeBody(body: string, statusLine = ""): string {
+  let text = body.trim();
+  if (text === "") return "";
+  if (/^<(?:!doctype\s+html|html|head|body|title|h1|p)\b/i.test(text)) {
+    const pick = (tag: string) =>
+      new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}\\s*>`, "i").exec(text)?.[1];
+    const inner = pick("title") ?? pick("h1") ??
+      text.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ");
+    text = decodeXmlText(inner.replace(/<[^>]*>/g, " "));
+  } else {
+    text = text.split(/\r?\n/).find((line) => line.trim() !== "") ?? "";
+  }
+  // deno-lint-ignore no-control-regex
+  text = text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  if (text === "" || statusLine.toLowerCase().includes(text.toLowerCase())) return "";
+  const chars = Array.from(text);
+  return chars.length > SNIPPET_LENGTH ? `${chars.slice(0, SNIPPET_LENGTH).join("")}…` : text;
 }
 
 /** A Date from an ISO or HTTP date string; `undefined` when absent or unparsable. */
