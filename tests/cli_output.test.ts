@@ -12,7 +12,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Bucket, HttpSource } from "../mod.ts";
+import { parseCliArgs } from "../src/cli/args.ts";
 import { escapeControl, jsonLine, printable, safeFileName } from "../src/cli/escape.ts";
+import { UsageError } from "../src/cli/exit_codes.ts";
 import { savedBytes } from "../src/cli/saved.ts";
 import { ResumableDownloadStore } from "../src/stores/file.ts";
 import { MockOss } from "./mock_oss/mod.ts";
@@ -65,6 +67,20 @@ describe("escaping", () => {
     assert.doesNotMatch(line, RAW_CONTROL);
     assert.deepEqual(JSON.parse(line), { a: "x\x1b\u009b\u202e", u: "http://h/?sig=<redacted>" });
     assert.equal(safeFileName("a\x1b[31m\x07\n.bin"), "a_[31m__.bin");
+  });
+});
+
+describe("--retries", () => {
+  it("sets the attempts per request, 1 to 1000", () => {
+    const parsed = parseCliArgs(["--retries", "3", "http://h/x", "y"]);
+    assert.ok(parsed.command === "download" && parsed.options.retries === 3);
+    for (const bad of ["0", "1001", "x", "1.5"]) {
+      assert.throws(
+        () => parseCliArgs(["--retries", bad, "http://h/x", "y"]),
+        (e: unknown) =>
+          e instanceof UsageError && /--retries must be a whole number/.test(e.message),
+      );
+    }
   });
 });
 
