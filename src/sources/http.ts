@@ -7,7 +7,7 @@ import { ProtocolError } from "../errors.ts";
 import { checksumsFromHeaders } from "../integrity/server_checksums.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "./source.ts";
 import { ossErrorFromResponse } from "./oss/errors.ts";
-import { RAW_BODY, setStandardHeaders } from "./request_headers.ts";
+import { RAW_BODY, refuseDecodedBody, setStandardHeaders } from "./request_headers.ts";
 import { signatureParams } from "./presigned.ts";
 
 /** Options of {@linkcode HttpSource}. */
@@ -187,6 +187,7 @@ export class HttpSource implements ObjectSource {
       ifUnmodifiedSince: request.ifUnmodifiedSince,
     }, request.signal);
     if (response.status !== 200 && response.status !== 206) await this.#fail(response);
+    refuseDecodedBody(response, this.#fetch);
     return response;
   }
 }
