@@ -2,7 +2,7 @@
  * Resumable, verified, parallel downloads from Alibaba Cloud OSS and from any HTTP server
  * that honours `Range`, for Deno and Bun. A dropped connection, a killed process or a
  * reboot costs only the bytes that were in flight; the target file is only ever replaced
- * by a complete file whose CRC-64 matched.
+ * by a complete file, checked against every checksum the server offers (`verifiedBy`).
  *
  * @example Download a URL with four connections
  * ```ts ignore
@@ -24,6 +24,8 @@ export type {
   RestartEvent,
   RetryEvent,
 } from "./src/engine/events.ts";
+export type { Checksums } from "./src/integrity/server_checksums.ts";
+export type { DigestName } from "./src/integrity/hashers.ts";
 export {
   DownloadError,
   DownloadLockedError,

@@ -9,12 +9,19 @@
 export const VERSION = "0.1.0";
 
 /**
- * `resumable-download/<version> (<runtime>)`, the runtime taken from `navigator.userAgent`
- * (e.g. `Deno/2.9.6`, `Bun/1.4.5`, `Node.js/20`) where there is one.
+ * The runtime as `navigator.userAgent` names it (`Deno/2.9.6`, `Bun/1.4.5`, `Node.js/22`),
+ * or `Node.js/<version>` on Node 20, which has no `navigator`.
  */
+export function runtimeName(): string {
+  if (typeof navigator !== "undefined" && typeof navigator.userAgent === "string") {
+    return navigator.userAgent;
+  }
+  const node = (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions
+    ?.node;
+  return typeof node === "string" ? `Node.js/${node}` : "unknown runtime";
+}
+
+/** `resumable-download/<version> (<runtime>)`. */
 export function userAgent(): string {
-  const runtime = typeof navigator !== "undefined" && typeof navigator.userAgent === "string"
-    ? navigator.userAgent
-    : "unknown runtime";
-  return `resumable-download/${VERSION} (${runtime})`;
+  return `resumable-download/${VERSION} (${runtimeName()})`;
 }

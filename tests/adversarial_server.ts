@@ -25,7 +25,9 @@ export interface Behaviour {
   /** Send `Content-Encoding: gzip` with the stored bytes (a gzip-stored object). */
   storedGzip?: boolean;
   /** Answer 500 to ranges starting at these offsets (never to bytes=0-0). */
-  failStarts?: Set<number>;
+  failStarts?: Set<number> | undefined;
+  /** With `failStarts`: fail only this many times (absent: always). */
+  failLeft?: number;
   /** Append this many junk bytes to the next N ranged bodies (chunked, no length). */
   junk?: { bytes: number; times: number };
   /** Send at most `bytes` every `ms` (a slow link). */
@@ -147,7 +149,10 @@ function handle(state: TestServer, req: IncomingMessage, res: ServerResponse): v
     if (b.gzipAll) headers["content-encoding"] = "gzip";
     return reply(200, headers, body);
   }
-  if (b.failStarts?.has(range.start) && rangeHeader !== "bytes=0-0") {
+  if (
+    b.failStarts?.has(range.start) && rangeHeader !== "bytes=0-0" && (b.failLeft ?? 1) > 0
+  ) {
+    if (b.failLeft !== undefined) b.failLeft--;
     return reply(500, { "content-length": "0" }, new Uint8Array(0));
   }
   let body = data.subarray(range.start, range.end + 1);

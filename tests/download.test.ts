@@ -50,6 +50,7 @@ describe("resumableDownloadUrl against the mock OSS", () => {
       assert.equal(result.resumed, false);
       assert.equal(result.bytesFetched, data.length);
       assert.equal(result.crc64, mock.object(BUCKET, `exact-${numThreads}.bin`)!.crc64);
+      assert.deepEqual(result.verifiedBy, ["crc64"], "checked against x-oss-hash-crc64ecma");
       assert.deepEqual(await readdir(dir.path), ["out.bin"]);
       // The object once, plus the 1-byte probe (bytes=0-0) that read size and validators.
       assert.equal(mock.bytesServed(), data.length + 1);
@@ -259,6 +260,60 @@ describe("resumableDownloadUrl against the mock OSS", () => {
     }
   });
 
+  it("removes the temp file when its checkpoint cannot be written", async () => {
+    const { url } = await object("unsaveable.bin", 3 * MiB);
+    const target = join(dir.path, "unsaveable", "unsaveable.bin");
+    const inner = new MemoryCheckpointStore();
+    let puts = 0;
+    const failing = {
+      get: (k: string) => inner.get(k),
+      delete: (k: string) => inner.delete(k),
+      put: (k: string, v: unknown) => {
+        if (++puts > 1) throw new Error("store is full");
+        inner.put(k, v);
+      },
+    };
+    await assert.rejects(
+      resumableDownloadUrl(url, target, { store: failing, partSize: MiB, multigetThreshold: 1 }),
+      /store is full/,
+    );
+    assert.deepEqual(await readdir(join(dir.path, "unsaveable")), []);
+    assert.equal(inner.size, 0, "the record that could not be kept up to date is gone too");
+  });
+
+  it("removes the old temp file when the object changed since the saved progress", async () => {
+    const { url } = await object("changed-between.bin", 3 * MiB);
+    const target = join(dir.path, "changed-between", "changed-between.bin");
+    const store = new MemoryCheckpointStore();
+    const controller = new AbortController();
+    await assert.rejects(
+      resumableDownloadUrl(url, target, {
+        store,
+        partSize: MiB,
+        multigetThreshold: 1,
+        signal: controller.signal,
+        progressCallback: (done) => done > 0 && controller.abort(new Error("stop")),
+      }),
+      /stop/,
+    );
+    const oldTemp = (await readdir(join(dir.path, "changed-between"))).find((n) =>
+      n.includes(".tmp-")
+    );
+    assert.ok(oldTemp);
+    const data2 = randomBytes(3 * MiB, 99);
+    await mock.put(BUCKET, "changed-between.bin", data2);
+    const events: string[] = [];
+    await resumableDownloadUrl(url, target, {
+      store,
+      partSize: MiB,
+      multigetThreshold: 1,
+      onEvent: (e) => events.push(e.type),
+    });
+    assert.ok(sameBytes(await fileBytes(target), data2));
+    assert.deepEqual(await readdir(join(dir.path, "changed-between")), ["changed-between.bin"]);
+    assert.equal(events[0], "restart", "the discarded progress is announced first");
+  });
+
   it("resumes after an abort: fetches only the missing bytes, progress starts from them", async () => {
     const { data, url } = await object("resume.bin", 8 * MiB);
     const store = new MemoryCheckpointStore();
@@ -430,7 +485,7 @@ describe("resumableDownloadUrl against the mock OSS", () => {
       const done = await second.exited;
       assert.equal(done.code, 0, second.stderr);
       const result = JSON.parse(second.stdout);
-      assert.equal(result.resumed, true);
+      assert.equal(result.resumed, true, second.stderr);
       assert.ok(sameBytes(await fileBytes(target), data));
       const refetched = throttled.bytesServed() - size;
       console.log(

@@ -33,8 +33,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { downloadObject } from "../download.ts";
 import type { DownloadResult } from "../engine/engine.ts";
+import type { DownloadEvent } from "../engine/events.ts";
 import { type DownloadOptions, resolveOptions } from "../engine/options.ts";
-import { NetworkError } from "../errors.ts";
 import { toFetch } from "../sources/fetch_like.ts";
 import { HttpSource } from "../sources/http.ts";
 import { Bucket, OssObjectSource } from "../sources/oss/mod.ts";
@@ -59,6 +59,7 @@ import {
 } from "./progress.ts";
 import { savedBytes } from "./saved.ts";
 import { formatBytes } from "./size.ts";
+import { VERSION } from "../version.ts";
 
 export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
 export type { CliOptions, HttpSourceSpec, OssSourceSpec, ParsedArgs } from "./args.ts";
@@ -67,8 +68,8 @@ export type { ExitCodeValue } from "./exit_codes.ts";
 export { formatBytes, formatDuration, formatRate, parseSize } from "./size.ts";
 export type { TextSink } from "./progress.ts";
 
-/** The version `--version` prints (kept equal to deno.json and package.json by a test). */
-export const VERSION = "0.1.0";
+/** The version `--version` prints: the library's, from its one place (`src/version.ts`). */
+export { VERSION } from "../version.ts";
 
 /** What {@linkcode runCli} needs from the process. */
 export interface CliIo {
@@ -91,14 +92,6 @@ export interface CliIo {
   fetch?: typeof fetch;
 }
 
-/** What the CLI learns by watching the requests go by. */
-interface Observer {
-  /** A request failed or a body broke off: the engine will retry (or give up). */
-  retry(reason: string): void;
-  /** The `x-oss-hash-crc64ecma` of a response. */
-  crc64(value: string): void;
-}
-
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -106,70 +99,6 @@ function messageOf(e: unknown): string {
 /** The first sentence of an error message (runtimes append advice to network errors). */
 function briefly(e: unknown): string {
   return messageOf(e).split(/\.\s/)[0]!.replace(/\.$/, "");
-}
-
-/**
- * Wraps `base` to see what the engine does not report: failed requests and broken bodies
- * (shown as retries) and the server's CRC-64 (to say "CRC-64 verified" only when one was
- * compared). A rejected fetch becomes a {@linkcode NetworkError}, which the engine retries
- * like the runtime's own `TypeError` and reports as a network failure once retries run out.
- */
-function observedFetch(base: typeof fetch, observer: Observer): typeof fetch {
-  return async (input, init) => {
-    const signal = init?.signal ?? undefined;
-    let response: Response;
-    try {
-      response = await base(input, init);
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      // NetworkError adds the runtime's reason (Deno says only "fetch failed" up front).
-      const error = new NetworkError(`request failed: ${messageOf(e)}`, { cause: e });
-      observer.retry(briefly(error));
-      throw error;
-    }
-    const crc = response.headers.get("x-oss-hash-crc64ecma");
-    if (crc) observer.crc64(crc);
-    const { status } = response;
-    if (status === 408 || status === 429 || status >= 500) {
-      observer.retry(`the server answered ${status} ${response.statusText}`.trim());
-    }
-    if (!response.body || (status !== 200 && status !== 206)) return response;
-    const reader = response.body.getReader();
-    let received = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (e) {
-          // An abort by the engine is a retry only when it gave up on a stalled connection.
-          const reason = signal?.aborted ? signal.reason : undefined;
-          if (!signal?.aborted || reason instanceof NetworkError) {
-            observer.retry(
-              `connection lost after ${formatBytes(received)} of a response: ${
-                briefly(reason ?? e)
-              }`,
-            );
-          }
-          controller.error(e);
-          return;
-        }
-        if (chunk.done) controller.close();
-        else {
-          received += chunk.value.byteLength;
-          controller.enqueue(chunk.value);
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    }, { highWaterMark: 0 });
-    return new Response(body, {
-      status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  };
 }
 
 /** The destination file: a directory (existing, or written with a trailing slash) gets the source's basename. */
@@ -264,11 +193,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   let options: CliOptions;
   let source: ObjectSource;
   let target: string;
-  const watchers: Observer = { retry: () => {}, crc64: () => {} };
-  const fetchImpl = observedFetch(
-    io.fetch ?? toFetch(),
-    { retry: (r) => watchers.retry(r), crc64: (v) => watchers.crc64(v) },
-  );
+  const fetchImpl = io.fetch ?? toFetch();
   try {
     const parsed = parseCliArgs(argv, io.env);
     if (parsed.command === "help") {
@@ -307,14 +232,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   });
   const events = options.json ? new JsonEvents(io.stdout) : undefined;
   const shown = showSource(options);
-  let serverCrc: string | undefined;
   let retries = 0;
-  watchers.crc64 = (v) => (serverCrc = v);
-  watchers.retry = (reason) => {
-    if (io.signal?.aborted) return;
-    retries++;
-    display?.note(`retry: ${reason}`);
-    events?.emit("retry", { reason, retries });
+  // What the engine reports as it goes: retries, and restarts when the object changed.
+  const onEvent = (e: DownloadEvent) => {
+    if (io.signal?.aborted || e.type === "progress") return;
+    if (e.type === "retry") {
+      retries++;
+      const reason = briefly(e.error);
+      display?.note(`retry: ${reason}`);
+      events?.emit("retry", { reason, retries, attempt: e.attempt, delayMs: e.delayMs });
+    } else {
+      display?.note(`starting over: ${e.reason} (${formatBytes(e.discardedBytes)} discarded)`);
+      events?.emit("restart", { reason: e.reason, discardedBytes: e.discardedBytes });
+    }
   };
   const progressCallback = (done: number, total: number) => {
     const first = tracker.update(done, total);
@@ -350,6 +280,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   const downloadOptions: DownloadOptions = {
     numThreads: options.threads,
     progressCallback,
+    onEvent,
     signal: controller.signal,
     verify: options.sha256 ? { sha256: options.sha256 } : options.verify,
   };
@@ -413,7 +344,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   const elapsedMs = Date.now() - started;
   const crc64 = !options.verify
     ? "skipped" as const
-    : serverCrc !== undefined && result.crc64 === serverCrc
+    : result.verifiedBy.includes("crc64")
     ? "verified" as const
     : "absent" as const;
   const resumedPercent = result.resumed ? tracker.resumedPercent : 0;
@@ -424,6 +355,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     bytesFetched: result.bytesFetched,
     crc64,
     sha256Verified: options.sha256 !== undefined,
+    verifiedBy: result.verifiedBy,
     resumedPercent,
   }));
   events?.emit("done", {
@@ -437,6 +369,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     crc64: result.crc64 ?? null,
     crc64Verified: crc64 === "verified",
     sha256Verified: options.sha256 !== undefined,
+    verifiedBy: result.verifiedBy,
+    verified: result.verifiedBy.length > 0,
     etag: result.etag ?? null,
     retries,
   });

@@ -272,6 +272,8 @@ export interface SummaryFacts {
   /** `"verified"`, `"not sent by the server"` or `"not checked"`. */
   crc64: "verified" | "absent" | "skipped";
   sha256Verified: boolean;
+  /** What the file was checked against (`DownloadResult.verifiedBy`). */
+  verifiedBy?: string[];
   /** Percent of the object a previous run had saved (0: a fresh download). */
   resumedPercent: number;
 }
@@ -296,13 +298,18 @@ export function summaryLine(f: SummaryFacts): string {
     `done: ${f.destination}, ${formatBytes(f.size)} in ${formatDuration(f.elapsedMs)} (${
       formatRate(f.bytesFetched / seconds)
     })`,
-    f.crc64 === "verified"
-      ? "CRC-64 verified"
-      : f.crc64 === "absent"
-      ? "no CRC-64 from the server"
-      : "CRC-64 not checked (--no-verify)",
   ];
+  const others = (f.verifiedBy ?? []).filter((n) =>
+    n !== "crc64" && !(n === "sha256" && f.sha256Verified)
+  );
+  if (f.crc64 === "verified") parts.push("CRC-64 verified");
+  else if (f.crc64 === "skipped") parts.push("not checked (--no-verify)");
+  if (others.length) parts.push(`verified against the server's ${others.join(", ")}`);
   if (f.sha256Verified) parts.push("SHA-256 verified");
+  if (f.crc64 === "absent" && others.length === 0 && !f.sha256Verified) {
+    // Nothing was compared: say so, never "verified".
+    parts.push("not verified (the server sent no checksum)");
+  }
   parts.push(
     f.resumedPercent > 0 || f.bytesFetched < f.size
       ? `resumed from ${f.resumedPercent}% (fetched ${formatBytes(f.bytesFetched)})`

@@ -8,6 +8,7 @@
 
 /** Bytes reached the temp file (as `progressCallback` reports them). */
 export interface ProgressEvent {
+  /** Always `"progress"`. */
   type: "progress";
   /** Bytes of the object safely in the temp file. */
   consumedBytes: number;
@@ -17,6 +18,7 @@ export interface ProgressEvent {
 
 /** A request failed and will be tried again after `delayMs`. */
 export interface RetryEvent {
+  /** Always `"retry"`. */
   type: "retry";
   /** How many attempts failed in a row (1 for the first retry). */
   attempt: number;
@@ -33,6 +35,7 @@ export interface RetryEvent {
  * server's), so `discardedBytes` of progress are thrown away and progress restarts at 0.
  */
 export interface RestartEvent {
+  /** Always `"restart"`. */
   type: "restart";
   /** Why, in words. */
   reason: string;

@@ -85,8 +85,8 @@ export class Run {
   #partFailure: unknown;
   #failedParts = new Set<Part>();
   #rangeIgnored = false;
-  /** Responses whose bytes reached the file in this run. */
-  #responsesWritten = 0;
+  /** The server ignores Range or answers ranges unusably: no samples can be taken. */
+  #rangesUnusable = false;
   #consumed = 0;
   #reported = -1;
 
@@ -133,10 +133,9 @@ export class Run {
       await this.#runWorkers(files);
       const crc = await this.#repair(files, combineParts(this.#parts));
       const verifiedBy = await this.#verify(files[0]!, crc);
-      if (
-        verifiedBy.length === 0 && this.#needsSamples() && (resumed || this.#responsesWritten > 1)
-      ) {
-        // Bytes from several responses (or runs) and no checksum: prove them one object.
+      if (verifiedBy.length === 0 && this.#needsSamples() && !this.#rangesUnusable) {
+        // No checksum: prove the bytes are the server's object as it is now (they may come
+        // from several responses or runs, or from a file rewritten while it was sent).
         await this.#proveSaved(files[0]!, "rename");
       }
       for (const f of files) {
@@ -221,6 +220,7 @@ export class Run {
       // One plain GET, no Range: for small objects, and for servers that showed at stat
       // time that they ignore Range (a 200 to `bytes=0-0`).
       if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
+      if (info.acceptRanges === false) this.#rangesUnusable = true;
       const free = await fs.freeSpace(fs.dirname(this.#target)).catch(() => undefined);
       if (free !== undefined && free < info.size) {
         throw new LocalFileError(
@@ -302,6 +302,8 @@ export class Run {
         sampleMatches(this.#source, this.#info, file, sample, this.#signal)
       ).catch((e) => {
         if (classify(e) === "changed") throw new ObjectChangedSignal(String(e?.message ?? e));
+        // Ranges answered unusably (e.g. gzipped on the fly): nothing can be sampled.
+        if (e instanceof ProtocolError) return undefined;
         throw e;
       });
       if (same === undefined) {
@@ -351,6 +353,7 @@ export class Run {
           this.#failedParts.clear();
           this.#stop = new AbortController();
           this.#rangeIgnored = true;
+          this.#rangesUnusable = true;
         }
       }
       if (this.#rangeIgnored && this.#failure === undefined) {
@@ -511,15 +514,12 @@ export class Run {
     if (response.status === 200) this.#noteWholeBody(response);
     // What the parts held before this response: restored if its body proves wrong.
     const before = parts.map((p) => [p.done, p.crc] as const);
-    let wrote = false;
     await transferBody(response, bodyStart, parts, {
       file,
       signal,
       bodyEnd: whole ? this.#info.size : to + 1,
       idleTimeout: this.#o.retry.idleTimeout,
       written: (_part, bytes) => {
-        if (!wrote) this.#responsesWritten++;
-        wrote = true;
         this.#consumed += bytes;
         this.#report();
         this.#saver!.request();

@@ -25,7 +25,12 @@ export class CheckpointSaver {
   request(): void {
     if (!this.store || this.error !== undefined) return;
     this.#dirty = true;
-    this.#running ??= this.#loop();
+    // Cleared in a callback (never synchronously inside #loop): a store whose put throws
+    // at once would otherwise finish #loop before #running is assigned, leaving a settled
+    // promise there for flush() to spin on forever.
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = undefined;
+    });
   }
 
   async #loop(): Promise<void> {
@@ -37,8 +42,6 @@ export class CheckpointSaver {
     } catch (e) {
       this.error = e;
       this.onError(e);
-    } finally {
-      this.#running = undefined;
     }
   }
 

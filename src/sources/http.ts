@@ -8,7 +8,7 @@ import { checksumsFromHeaders } from "../integrity/server_checksums.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "./source.ts";
 import { type FetchLike, toFetch } from "./fetch_like.ts";
 import { ossErrorFromResponse } from "./oss/errors.ts";
-import { RAW_BODY, setStandardHeaders } from "./request_headers.ts";
+import { RAW_BODY, refuseDecodedBody, setStandardHeaders } from "./request_headers.ts";
 import { signatureParams } from "./presigned.ts";
 
 /** Options of {@linkcode HttpSource}. */
@@ -188,6 +188,7 @@ export class HttpSource implements ObjectSource {
       ifUnmodifiedSince: request.ifUnmodifiedSince,
     }, request.signal);
     if (response.status !== 200 && response.status !== 206) await this.#fail(response);
+    refuseDecodedBody(response, this.#fetch);
     return response;
   }
 }

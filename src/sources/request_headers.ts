@@ -5,15 +5,18 @@
  *
  * @module
  */
-import { userAgent } from "../version.ts";
+import { ProtocolError } from "../errors.ts";
+import { runtimeName, userAgent } from "../version.ts";
 
 /**
  * Whether this runtime's fetch appends `Accept-Encoding: identity` itself to a request that
  * carries `Range` (the Fetch standard's step, as Node's undici does): setting it too would
  * send `identity, identity`. Deno adds it only when absent; Bun never adds it.
  */
-const FETCH_ADDS_IDENTITY_FOR_RANGE = typeof navigator !== "undefined" &&
-  typeof navigator.userAgent === "string" && navigator.userAgent.startsWith("Node.js");
+const FETCH_ADDS_IDENTITY_FOR_RANGE = runtimeName().startsWith("Node.js");
+
+/** Whether this runtime's own fetch decodes a `Content-Encoding` whatever it is told. */
+const FETCH_ALWAYS_DECODES = runtimeName().startsWith("Node.js");
 
 /**
  * Sets `User-Agent` (unless the caller gave one) and `Accept-Encoding: identity` on
@@ -34,3 +37,18 @@ export function setStandardHeaders(headers: Headers): Headers {
  * the engine then sees a body whose length does not match and refuses it.
  */
 export const RAW_BODY: RequestInit = { decompress: false } as RequestInit;
+
+/**
+ * Throws `ProtocolError` for an encoded response when `fetcher` is the runtime's own fetch
+ * and that decodes regardless (Node): its body would be the decoded bytes, not the stored
+ * ones. Deno and Bun (and any fetch the caller passes) are trusted to hand over the raw body.
+ */
+export function refuseDecodedBody(response: Response, fetcher: unknown): void {
+  if (!FETCH_ALWAYS_DECODES || (fetcher !== undefined && fetcher !== globalThis.fetch)) return;
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  if (!encoding || encoding === "identity") return;
+  response.body?.cancel().catch(() => {});
+  throw new ProtocolError(
+    `the object is sent with Content-Encoding: ${encoding}, and this runtime's fetch always decodes it, so the stored bytes cannot be saved: use Deno or Bun, or pass a fetch that does not decode ('fetch' option)`,
+  );
+}

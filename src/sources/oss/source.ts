@@ -9,7 +9,7 @@ import type { ObjectInfo, ObjectSource, ReadRequest } from "../source.ts";
 import type { FetchLike } from "../fetch_like.ts";
 import type { Bucket, OssRequestInit } from "./bucket.ts";
 import { checksumsFromHeaders } from "../../integrity/server_checksums.ts";
-import { setStandardHeaders } from "../request_headers.ts";
+import { refuseDecodedBody, setStandardHeaders } from "../request_headers.ts";
 import { ossErrorFromResponse } from "./errors.ts";
 import { normalizeKey, show, uriEncode } from "./keys.ts";
 
@@ -201,6 +201,7 @@ export class OssObjectSource implements ObjectSource {
         url: this.bucket.objectUrl(this.key),
       });
     }
+    refuseDecodedBody(response, this.#fetch);
     return response;
   }
 }
