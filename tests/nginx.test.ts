@@ -9,9 +9,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
-import { type DownloadEvent, MemoryCheckpointStore, resumableDownloadUrl } from "../mod.ts";
-import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir, waitFor } from "./helpers.ts";
+import { join, resolve } from "node:path";
+import {
+  type DownloadEvent,
+  MemoryCheckpointStore,
+  ResumableDownloadStore,
+  resumableDownloadUrl,
+} from "../mod.ts";
+import { checkpointKey } from "../src/engine/checkpoint.ts";
+import { HttpSource } from "../src/sources/http.ts";
+import { fileBytes, MiB, randomBytes, runScript, sameBytes, tempDir } from "./helpers.ts";
 
 /** Bun stops a test after 5 s unless told otherwise; this one runs child processes. */
 const LONG = { timeout: 180_000 };
@@ -136,28 +143,29 @@ http {
     const script = new URL("./fixtures/download_url.ts", import.meta.url).pathname;
     const before = await served();
     const first = runScript(script, args);
-    // Wait until the temp file holds about 40% (nginx logs a request only when it ends).
-    await waitFor(
-      () => {
-        try {
-          const names = spawnSync("ls", [join(dir.path, "killed")]).stdout.toString().split("\n");
-          const temp = names.find((n) => n.startsWith("big.bin.tmp-"));
-          if (!temp) return false;
-          const du = spawnSync("du", ["-B1", join(dir.path, "killed", temp)]).stdout.toString();
-          return Number(du.split("\t")[0]) >= data.length * 0.4;
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-      "40% on disk",
-    );
+    // Wait until the checkpoint records about 40% (read through the store, as a resume will).
+    const key = await checkpointKey(new HttpSource(args[0]!).id, resolve(target));
+    const checkpointed = async () => {
+      const record = await new ResumableDownloadStore({ root: store, dir: "checkpoints" }).get(key);
+      return (record as { parts: { done: number }[] } | undefined)?.parts
+        .reduce((sum, p) => sum + p.done, 0) ?? 0;
+    };
+    let saved = 0;
+    const deadline = Date.now() + 120_000;
+    while ((saved = await checkpointed()) < data.length * 0.4) {
+      assert.ok(Date.now() < deadline, `only ${saved} bytes checkpointed`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     first.child.kill("SIGKILL");
     assert.equal((await first.exited).signal, "SIGKILL");
     const second = runScript(script, args);
     const done = await second.exited;
     assert.equal(done.code, 0, second.stderr);
-    assert.equal(JSON.parse(second.stdout).resumed, true);
+    const result = JSON.parse(second.stdout);
+    assert.equal(result.resumed, true);
+    // The resume fetches only what the checkpoint did not hold (which can only have grown
+    // between the read above and the kill): nothing saved is fetched twice.
+    assert.ok(result.bytesFetched <= data.length - saved, `fetched ${result.bytesFetched}`);
     assert.ok(sameBytes(await fileBytes(target), data));
     // nginx writes the killed requests' lines once it notices the closed sockets: wait until
     // the count stops changing (a fixed pause could read too early on a busy machine).
@@ -170,10 +178,10 @@ http {
     }
     const refetched = total - before - data.length;
     console.log(`nginx: refetched ${refetched} bytes after kill -9 with ${threads} threads`);
-    // What nginx counts as sent includes what sat in socket buffers when the process died
-    // (nginx's limit_rate bursts ahead); the engine's own share is at most the ~1 MiB per
-    // thread received but not yet written. The mock tests hold the tighter 1 MiB bound.
-    assert.ok(refetched <= threads * 2 * MiB, `refetched ${refetched}`);
+    // What nginx counts as sent includes what sat in socket buffers when the process died,
+    // which grows when a busy machine is slow to read: not bounded here. The engine's own
+    // share is bounded above (bytesFetched) and, with the server capping what is in flight,
+    // in tests/download.test.ts (at most 1 MiB per thread).
     assert.deepEqual((await readdir(join(dir.path, "killed"))).sort(), ["big.bin"]);
   });
   /** Rewrites `name` with `bytes` (same size) in place and puts its mtime back. */
