@@ -475,13 +475,14 @@ describe("resumableDownloadUrl against the mock OSS", () => {
       fault: { kind: "stall", afterBytes: 2.5 * MiB, ms: 600_000 },
     });
     const server = await stalling.listen();
+    let first: ReturnType<typeof runScript> | undefined;
     try {
       const url = stalling.urlFor(BUCKET, "killed.bin");
       const target = join(dir.path, "killed.bin");
       const storeDir = join(dir.path, "store");
       const args = [url, target, storeDir, String(threads), String(4 * MiB)];
       const script = new URL("./fixtures/download_url.ts", import.meta.url).pathname;
-      const first = runScript(script, args, {
+      first = runScript(script, args, {
         env: { RD_OPTIONS: JSON.stringify({ retry: { idleTimeout: 600_000 } }) },
       });
       const key = await checkpointKey(new HttpSource(url).id, resolve(target));
@@ -516,6 +517,7 @@ describe("resumableDownloadUrl against the mock OSS", () => {
       assert.ok(refetched <= threads * MiB, `refetched ${refetched} bytes`);
       assert.deepEqual(await readdir(dir.path).then((f) => f.sort()), ["killed.bin", "store"]);
     } finally {
+      first?.child.kill("SIGKILL"); // when an assertion failed before the kill
       await server.close();
     }
   });

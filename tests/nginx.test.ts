@@ -49,7 +49,7 @@ if (!nginx) {
 describe("resumableDownloadUrl against nginx", { skip: !nginx }, () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let base = "";
-  let stop = () => {};
+  let stop = (): Promise<unknown> => Promise.resolve();
   const data = randomBytes(24 * MiB, 42);
 
   /** Body bytes nginx sent, from its access log. */
@@ -95,7 +95,8 @@ http {
     const child = spawn(nginx!, ["-p", dir.path, "-c", conf, "-e", join(dir.path, "error.log")], {
       stdio: "ignore",
     });
-    stop = () => child.kill("SIGTERM");
+    const exited = new Promise((done) => child.on("close", done));
+    stop = () => (child.kill("SIGTERM"), exited);
     base = `http://127.0.0.1:${port}`;
     const until = Date.now() + 10_000;
     for (;;) {
@@ -112,7 +113,7 @@ http {
     }
   });
   after(async () => {
-    stop();
+    await stop(); // before removing its directory, which nginx writes to until it exits
     await dir?.cleanup();
   });
 
@@ -153,7 +154,8 @@ http {
     let saved = 0;
     const deadline = Date.now() + 120_000;
     while ((saved = await checkpointed()) < data.length * 0.4) {
-      assert.ok(Date.now() < deadline, `only ${saved} bytes checkpointed`);
+      if (Date.now() > deadline) first.child.kill("SIGKILL");
+      assert.ok(Date.now() <= deadline, `only ${saved} bytes checkpointed`);
       await new Promise((r) => setTimeout(r, 20));
     }
     first.child.kill("SIGKILL");
