@@ -161,7 +161,8 @@ describe("the command's output", () => {
     assert.match(r.stderr, /refused/i);
     assert.doesNotMatch(r.stderr, /resume/);
     const kinds = events(r.stdout).map((e) => e.event);
-    assert.deepEqual(kinds, ["retry", "retry", "error"]); // one per failed attempt
+    // --retries 2: two attempts, so one retry between them (none after the last), then the error.
+    assert.deepEqual(kinds, ["retry", "error"]);
     assert.match(String(events(r.stdout)[0]!.reason), /refused/i);
   });
 

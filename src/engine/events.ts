@@ -24,7 +24,7 @@ export interface RetryEvent {
   attempt: number;
   /** Milliseconds until the next attempt. */
   delayMs: number;
-  /** What failed. */
+  /** What failed: a `DownloadError` (a runtime's fetch rejection as a `NetworkError`). */
   error: unknown;
   /** The byte range that is retried (inclusive), absent for the first request. */
   range?: { start: number; end: number };

@@ -37,6 +37,16 @@ import {
 } from "./verify.ts";
 import type { DigestName } from "../integrity/hashers.ts";
 
+/**
+ * What a failed attempt is reported as: a runtime's rejection (`TypeError: fetch failed`)
+ * becomes the `NetworkError` that carries its cause's own words.
+ */
+function asDownloadError(e: unknown): unknown {
+  return e instanceof DownloadError || !(e instanceof Error)
+    ? e
+    : new NetworkError("request failed", { cause: e });
+}
+
 /** A part is split for idle workers only when at least this much of it remains. */
 const MIN_SPLIT = 4 * MiB;
 
@@ -468,7 +478,7 @@ export class Run {
           type: "retry",
           attempt: attempts,
           delayMs,
-          error: e,
+          error: asDownloadError(e),
           range: { start: first.start + first.done, end: parts[parts.length - 1]!.end - 1 },
         });
         await sleep(delayMs, this.#signal);
@@ -665,7 +675,7 @@ export class Run {
         }
         const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
         const delayMs = backoffDelay(attempt, this.#o.retry, retryAfter);
-        emit(this.#o.onEvent, { type: "retry", attempt, delayMs, error: e });
+        emit(this.#o.onEvent, { type: "retry", attempt, delayMs, error: asDownloadError(e) });
         await sleep(delayMs, this.#o.signal);
       }
     }
