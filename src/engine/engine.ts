@@ -25,6 +25,8 @@ import { backoffDelay, classify, sleep } from "./retry.ts";
 import { CheckpointSaver } from "./saver.ts";
 import { type ActivePart, transferBody } from "./transfer.ts";
 import { combineParts, verifyDigests, verifySavedParts } from "./verify.ts";
+import { withDeadline } from "./deadline.ts";
+import { allocationError, checkObjectSize } from "./size_limit.ts";
 
 /** What a finished download reports. */
 export interface DownloadResult {
@@ -163,8 +165,16 @@ class Run {
 
   async execute(): Promise<Omit<DownloadResult, "bytesFetched"> & { bytesFetched: number }> {
     const o = this.#o;
-    this.#info = await this.#withRetries(() => this.#source.stat(this.#signal));
+    this.#info = await this.#withRetries(() =>
+      withDeadline(
+        o.retry.idleTimeout,
+        this.#signal,
+        "the first request",
+        (s) => this.#source.stat(s),
+      )
+    );
     const size = this.#info.size;
+    checkObjectSize(size, "the server");
     this.#key = await checkpointKey(this.#source.id, this.#target);
     const resumed = await this.#prepare();
     const files: RandomAccessFile[] = [];
@@ -268,7 +278,12 @@ class Run {
       } catch (e) {
         await file.close().catch(() => {});
         await fs.remove(this.#tempFile).catch(() => {});
-        throw fileError(e, this.#tempFile, "cannot allocate the temp file");
+        throw allocationError(
+          e,
+          this.#tempFile,
+          info.size,
+          fileError(e, this.#tempFile, "cannot allocate the temp file"),
+        );
       } finally {
         await file.close().catch(() => {});
       }
@@ -408,7 +423,7 @@ class Run {
         if (verdict === "changed") throw new ObjectChangedSignal(String((e as Error).message));
         if (verdict === "fatal") throw e;
         for (const p of parts) this.#suspects.add(p);
-        if (parts.reduce((n, p) => n + p.done, 0) > before) {
+        if (parts.reduce((n, p) => n + p.done, 0) > before + this.#progressFloor) {
           attempts = 0;
           failingSince = Date.now();
         }
@@ -436,22 +451,15 @@ class Run {
     const whole = this.#rangeIgnored;
     const request = new AbortController();
     const signal = AbortSignal.any([request.signal, this.#signal]);
-    const timer = setTimeout(
-      () => request.abort(new NetworkError(`no response within ${this.#o.retry.idleTimeout} ms`)),
+    const req: Parameters<ObjectSource["read"]>[0] = {};
+    if (!whole) req.range = { start: from, end: to };
+    if (this.#info.etag) req.ifMatch = this.#info.etag;
+    const response = await withDeadline(
       this.#o.retry.idleTimeout,
+      signal,
+      "GET",
+      (s) => this.#source.read({ ...req, signal: s }),
     );
-    let response: Response;
-    try {
-      const req: Parameters<ObjectSource["read"]>[0] = { signal };
-      if (!whole) req.range = { start: from, end: to };
-      if (this.#info.etag) req.ifMatch = this.#info.etag;
-      response = await this.#source.read(req);
-    } catch (e) {
-      if (request.signal.aborted && !this.#signal.aborted) throw request.signal.reason;
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
     const drop = async (error: Error) => {
       await response.body?.cancel().catch(() => {});
       throw error;
@@ -493,6 +501,7 @@ class Run {
     await transferBody(response, bodyStart, parts, {
       file,
       idleTimeout: this.#o.retry.idleTimeout,
+      lowSpeed: { limit: this.#o.retry.lowSpeedLimit, time: this.#o.retry.lowSpeedTime },
       written: (_part, bytes) => {
         this.#consumed += bytes;
         this.#report();
@@ -571,6 +580,11 @@ class Run {
       throw new IntegrityError("crc64", o.digests.crc64, String(crc));
     }
     await verifyDigests(file, size, o.digests);
+  }
+
+  /** Bytes an attempt must write to count as progress: more than one window of the floor. */
+  get #progressFloor(): number {
+    return this.#o.retry.lowSpeedLimit * this.#o.retry.lowSpeedTime;
   }
 
   async #withRetries<T>(fn: () => Promise<T>): Promise<T> {

@@ -27,6 +27,7 @@ import { crc64, crc64Combine } from "../integrity/crc64.ts";
 import type { HashedWrite, RandomAccessFile } from "../fs/types.ts";
 import type { Part } from "./plan.ts";
 import { MiB } from "./options.ts";
+import { type SpeedFloor, SpeedWatch } from "./low_speed.ts";
 
 /** Bytes gathered before one write to the file. */
 export const WRITE_SIZE = MiB;
@@ -46,6 +47,8 @@ export interface TransferHooks {
   file: RandomAccessFile;
   /** Milliseconds without a byte before the request is abandoned. */
   idleTimeout: number;
+  /** The speed floor (`retry.lowSpeedLimit` / `lowSpeedTime`); none when absent. */
+  lowSpeed?: SpeedFloor;
   /** Called after bytes of `part` reached the file (and `part.done`/`part.crc` moved). */
   written(part: Part, bytes: number): void;
   /** Called with every body byte count read from the network. */
@@ -111,13 +114,21 @@ class BodyReader {
   /** Fails the read under way (a fresh promise per read: one that lived for the whole body
    * would hold every read's result through the reactions `Promise.race` leaves on it). */
   #stall: ((e: unknown) => void) | undefined;
+  readonly #speed: SpeedWatch | undefined;
 
   constructor(
     body: ReadableStream<Uint8Array>,
     idleTimeout: number,
     abort: (reason: unknown) => void,
     fetched: (bytes: number) => void,
+    lowSpeed?: SpeedFloor,
   ) {
+    const speed = lowSpeed &&
+      new SpeedWatch(lowSpeed, (err) => {
+        this.#abort(err);
+        this.#stall?.(err);
+      });
+    this.#speed = speed;
     let byob: ReadableStreamBYOBReader | undefined;
     try {
       byob = body.getReader({ mode: "byob" });
@@ -148,6 +159,7 @@ class BodyReader {
   async #guard<T>(read: Promise<T>): Promise<T> {
     this.#readingSince = Date.now();
     this.#reading = true;
+    this.#speed?.started();
     this.#timer ??= setTimeout(this.#watch, this.#idleTimeout);
     const stalled = new Promise<never>((_, reject) => (this.#stall = reject));
     try {
@@ -159,6 +171,7 @@ class BodyReader {
       });
     } finally {
       this.#reading = false;
+      this.#speed?.ended();
       this.#stall = undefined;
     }
   }
@@ -183,6 +196,7 @@ class BodyReader {
         chunk = value;
       }
       this.#fetched(chunk.length);
+      this.#speed?.received(chunk.length);
     }
     return chunk;
   }
@@ -210,6 +224,7 @@ class BodyReader {
   close(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#speed?.close();
     (this.#byob ?? this.#reader)!.cancel().catch(() => {});
   }
 }
@@ -356,7 +371,7 @@ export async function transferBody(
   const last = parts[parts.length - 1];
   if (!last) return;
   if (!body) throw new ProtocolError("response has no body");
-  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched);
+  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched, hooks.lowSpeed);
   const writer = new PartWriter(hooks);
   let index = 0;
   let pos = bodyStart;
