@@ -40,8 +40,9 @@ export interface RetryOptions {
    */
   maxElapsed?: number;
   /**
-   * Milliseconds without a single byte on a response (headers or body) before that request
-   * is aborted and retried.
+   * Milliseconds without a single byte on a response before that request is aborted and
+   * retried: the deadline for the response headers of every request (the first one, which
+   * learns the size, included) and the longest silence in a body.
    * @default {30000}
    */
   idleTimeout?: number;
