@@ -27,6 +27,7 @@ import { type ActivePart, transferBody } from "./transfer.ts";
 import { combineParts, verifyDigests, verifySavedParts } from "./verify.ts";
 import { withDeadline } from "./deadline.ts";
 import { allocationError, checkObjectSize } from "./size_limit.ts";
+import { writeSizeFor } from "./memory_budget.ts";
 
 /** What a finished download reports. */
 export interface DownloadResult {
@@ -148,6 +149,8 @@ class Run {
   #rangeIgnored = false;
   #consumed = 0;
   #reported = -1;
+  /** Bytes per write buffer: memory_budget.ts. */
+  #writeSize: number | undefined;
 
   constructor(source: ObjectSource, target: string, ctx: EngineContext) {
     this.#source = source;
@@ -184,6 +187,7 @@ class Run {
       const threads = this.#rangeIgnored
         ? 1
         : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
+      this.#writeSize = writeSizeFor(threads);
       for (let i = 0; i < threads; i++) {
         files.push(await this.#open(this.#tempFile));
       }
@@ -502,6 +506,7 @@ class Run {
       file,
       idleTimeout: this.#o.retry.idleTimeout,
       lowSpeed: { limit: this.#o.retry.lowSpeedLimit, time: this.#o.retry.lowSpeedTime },
+      writeSize: this.#writeSize,
       written: (_part, bytes) => {
         this.#consumed += bytes;
         this.#report();

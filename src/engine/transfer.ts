@@ -49,6 +49,8 @@ export interface TransferHooks {
   idleTimeout: number;
   /** The speed floor (`retry.lowSpeedLimit` / `lowSpeedTime`); none when absent. */
   lowSpeed?: SpeedFloor;
+  /** Bytes gathered per write (`WRITE_SIZE` when absent; see memory_budget.ts). */
+  writeSize?: number;
   /** Called after bytes of `part` reached the file (and `part.done`/`part.crc` moved). */
   written(part: Part, bytes: number): void;
   /** Called with every body byte count read from the network. */
@@ -66,19 +68,17 @@ export interface TransferHooks {
  */
 const freeBuffers: WeakRef<ArrayBuffer>[] = [];
 
-function takeBuffer(): Uint8Array {
+function takeBuffer(size: number): Uint8Array {
   for (let ref = freeBuffers.pop(); ref; ref = freeBuffers.pop()) {
     const buffer = ref.deref();
-    if (buffer && buffer.byteLength === WRITE_SIZE) return new Uint8Array(buffer);
+    if (buffer && buffer.byteLength === size) return new Uint8Array(buffer);
   }
-  return new Uint8Array(WRITE_SIZE);
+  return new Uint8Array(size);
 }
 
-function giveBuffer(bytes: Uint8Array): void {
+function giveBuffer(bytes: Uint8Array, size: number): void {
   const buffer = bytes.buffer;
-  if (
-    buffer instanceof ArrayBuffer && buffer.byteLength === WRITE_SIZE && freeBuffers.length < 64
-  ) {
+  if (buffer instanceof ArrayBuffer && buffer.byteLength === size && freeBuffers.length < 64) {
     freeBuffers.push(new WeakRef(buffer));
   }
 }
@@ -115,6 +115,7 @@ class BodyReader {
    * would hold every read's result through the reactions `Promise.race` leaves on it). */
   #stall: ((e: unknown) => void) | undefined;
   readonly #speed: SpeedWatch | undefined;
+  readonly #landingSize: number;
 
   constructor(
     body: ReadableStream<Uint8Array>,
@@ -122,7 +123,10 @@ class BodyReader {
     abort: (reason: unknown) => void,
     fetched: (bytes: number) => void,
     lowSpeed?: SpeedFloor,
+    writeSize: number = WRITE_SIZE,
   ) {
+    // A quarter of the write buffer: 256 KiB at 1 MiB, less when the memory budget shrinks it.
+    this.#landingSize = Math.min(LANDING_SIZE, writeSize / 4);
     const speed = lowSpeed &&
       new SpeedWatch(lowSpeed, (err) => {
         this.#abort(err);
@@ -182,10 +186,10 @@ class BodyReader {
     let chunk = this.#rest;
     while (!chunk || chunk.length === 0) {
       if (this.#byob) {
-        this.#landing ??= new Uint8Array(LANDING_SIZE);
-        const want = Math.min(max, LANDING_SIZE);
+        this.#landing ??= new Uint8Array(this.#landingSize);
+        const want = Math.min(max, this.#landingSize);
         const { value, done } = await this.#guard(this.#byob.read(this.#landing.subarray(0, want)));
-        this.#landing = value && value.buffer.byteLength === LANDING_SIZE
+        this.#landing = value && value.buffer.byteLength === this.#landingSize
           ? new Uint8Array(value.buffer)
           : undefined;
         if (done || !value) return undefined;
@@ -248,6 +252,8 @@ interface Pending {
  */
 class PartWriter {
   readonly #hooks: TransferHooks;
+  /** Bytes per buffer. */
+  readonly size: number;
   /** The buffer being filled (whole WRITE_SIZE view), its part and first byte's offset. */
   buffer: Uint8Array | undefined;
   filled = 0;
@@ -260,6 +266,7 @@ class PartWriter {
 
   constructor(hooks: TransferHooks) {
     this.#hooks = hooks;
+    this.size = hooks.writeSize ?? WRITE_SIZE;
   }
 
   /** Bytes of `part` gathered or in flight but not committed yet. */
@@ -271,8 +278,8 @@ class PartWriter {
 
   /** The free room of the buffer for `part` (starting a buffer when there is none). */
   async room(part: Part, offset: number): Promise<Uint8Array> {
-    if (this.#part !== part || this.filled === WRITE_SIZE) await this.flush();
-    if (!this.buffer) this.buffer = takeBuffer();
+    if (this.#part !== part || this.filled === this.size) await this.flush();
+    if (!this.buffer) this.buffer = takeBuffer(this.size);
     if (this.filled === 0) {
       this.#part = part;
       this.#offset = offset;
@@ -298,7 +305,7 @@ class PartWriter {
       entry.done = this.#write(bytes, offset).then(
         ({ crc, bytes: back }) => {
           entry.crc = crc;
-          giveBuffer(back);
+          giveBuffer(back, this.size);
         },
         (e) => {
           entry.error = e;
@@ -347,7 +354,7 @@ class PartWriter {
       await this.flush();
     } finally {
       while (this.#queue.length > 0) await this.#queue[0]!.done;
-      if (this.buffer) giveBuffer(this.buffer);
+      if (this.buffer) giveBuffer(this.buffer, this.size);
       this.buffer = undefined;
     }
     if (this.#failed) throw this.error;
@@ -371,7 +378,14 @@ export async function transferBody(
   const last = parts[parts.length - 1];
   if (!last) return;
   if (!body) throw new ProtocolError("response has no body");
-  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched, hooks.lowSpeed);
+  const reader = new BodyReader(
+    body,
+    hooks.idleTimeout,
+    abort,
+    hooks.fetched,
+    hooks.lowSpeed,
+    hooks.writeSize,
+  );
   const writer = new PartWriter(hooks);
   let index = 0;
   let pos = bodyStart;
@@ -416,7 +430,7 @@ export async function transferBody(
       writer.add(n);
       pos += n;
       if (active) active.received = pos;
-      if (writer.filled === WRITE_SIZE) await writer.flush();
+      if (writer.filled === writer.size) await writer.flush();
     }
   } catch (e) {
     failed = true;
