@@ -293,6 +293,88 @@ describe("deadlines and bounds", () => {
     }
   });
 
+  it("abort cancels in-flight bodies at once, even through a fetch wrapper's own stream", {
+    timeout: 60_000,
+  }, async () => {
+    // 4 ranges of 8 MiB at 640 KiB/s each: without a prompt cancel, an abort waited for
+    // Deno to notice (2 s and more through a wrapper's stream).
+    const size = 32 * 1024 * 1024;
+    const chunk = new Uint8Array(64 * 1024).fill(7);
+    let open = 0;
+    const srv = await httpServer((req, res) => {
+      if (statAnswer(req, res, size)) return;
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "")!;
+      const [start, end] = [Number(m[1]), Number(m[2])];
+      res.writeHead(206, {
+        "content-range": `bytes ${start}-${end}/${size}`,
+        "content-length": String(end - start + 1),
+        "etag": '"e1"',
+      });
+      open++;
+      let pos = start;
+      const t = setInterval(() => {
+        const n = Math.min(chunk.length, end + 1 - pos);
+        res.write(chunk.subarray(0, n));
+        pos += n;
+        if (pos > end) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 100);
+      res.on("close", () => {
+        clearInterval(t);
+        open--;
+      });
+    });
+    // What the CLI does to watch bodies: hand the engine a stream of its own.
+    const wrapping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!response.body) return response;
+      const reader = response.body.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const { value, done } = await reader.read();
+            if (done) controller.close();
+            else controller.enqueue(value);
+          } catch (e) {
+            controller.error(e);
+          }
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    try {
+      const controller = new AbortController();
+      let done = 0;
+      const pending = resumableDownloadUrl(
+        srv.url,
+        join(dir.path, "abort.bin"),
+        options({
+          partSize: 8 * 1024 * 1024,
+          numThreads: 4,
+          fetch: wrapping,
+          signal: controller.signal,
+          progressCallback: (d) => (done = d),
+        }),
+      );
+      while (done < 2 * 1024 * 1024) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(open, 4, "four ranges in flight");
+      const reason = new Error("stopped by the test");
+      const t0 = Date.now();
+      controller.abort(reason);
+      await assert.rejects(pending, (e) => e === reason);
+      const took = Date.now() - t0;
+      assert.ok(took < 1500, `took ${took} ms to stop`);
+      const until = Date.now() + 5000;
+      while (open > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(open, 0, "every response was cancelled (the server saw its connection close)");
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("LowSpeedMonitor: the average over the last window decides", () => {
     const m = new LowSpeedMonitor({ limit: 1000, time: 2 });
     assert.equal(m.stalled(1000, 100), false, "the window is not full yet");

@@ -507,6 +507,7 @@ class Run {
       idleTimeout: this.#o.retry.idleTimeout,
       lowSpeed: { limit: this.#o.retry.lowSpeedLimit, time: this.#o.retry.lowSpeedTime },
       writeSize: this.#writeSize,
+      signal,
       written: (_part, bytes) => {
         this.#consumed += bytes;
         this.#report();

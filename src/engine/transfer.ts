@@ -51,6 +51,11 @@ export interface TransferHooks {
   lowSpeed?: SpeedFloor;
   /** Bytes gathered per write (`WRITE_SIZE` when absent; see memory_budget.ts). */
   writeSize?: number;
+  /**
+   * The request's signal: its abort fails the pending read at once, even when the body
+   * stream does not react to it (a `fetch` wrapper's own stream, on Deno).
+   */
+  signal?: AbortSignal;
   /** Called after bytes of `part` reached the file (and `part.done`/`part.crc` moved). */
   written(part: Part, bytes: number): void;
   /** Called with every body byte count read from the network. */
@@ -116,6 +121,8 @@ class BodyReader {
   #stall: ((e: unknown) => void) | undefined;
   readonly #speed: SpeedWatch | undefined;
   readonly #landingSize: number;
+  readonly #signal: AbortSignal | undefined;
+  #onAbort = () => this.#stall?.(this.#signal!.reason);
 
   constructor(
     body: ReadableStream<Uint8Array>,
@@ -124,7 +131,10 @@ class BodyReader {
     fetched: (bytes: number) => void,
     lowSpeed?: SpeedFloor,
     writeSize: number = WRITE_SIZE,
+    signal?: AbortSignal,
   ) {
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
     // A quarter of the write buffer: 256 KiB at 1 MiB, less when the memory budget shrinks it.
     this.#landingSize = Math.min(LANDING_SIZE, writeSize / 4);
     const speed = lowSpeed &&
@@ -167,9 +177,15 @@ class BodyReader {
     this.#timer ??= setTimeout(this.#watch, this.#idleTimeout);
     const stalled = new Promise<never>((_, reject) => (this.#stall = reject));
     try {
+      if (this.#signal?.aborted) {
+        read.catch(() => {}); // it fails with the abort too: not an unhandled rejection
+        throw this.#signal.reason;
+      }
       return await Promise.race([read, stalled]);
     } catch (e) {
-      if (e instanceof NetworkError) throw e;
+      if (e instanceof NetworkError || (this.#signal?.aborted && e === this.#signal.reason)) {
+        throw e;
+      }
       throw new NetworkError(`connection lost while reading the body: ${String(e)}`, {
         cause: e,
       });
@@ -229,6 +245,7 @@ class BodyReader {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#speed?.close();
+    this.#signal?.removeEventListener("abort", this.#onAbort);
     (this.#byob ?? this.#reader)!.cancel().catch(() => {});
   }
 }
@@ -385,6 +402,7 @@ export async function transferBody(
     hooks.fetched,
     hooks.lowSpeed,
     hooks.writeSize,
+    hooks.signal,
   );
   const writer = new PartWriter(hooks);
   let index = 0;
