@@ -8,6 +8,7 @@ import { BUFFER_BUDGET, MIN_WRITE_SIZE, writeSizeFor } from "../src/engine/memor
 import { IN_FLIGHT, transferBody, WRITE_SIZE } from "../src/engine/transfer.ts";
 import type { RandomAccessFile } from "../src/fs/types.ts";
 import type { Part } from "../src/engine/plan.ts";
+import { observeBody } from "../src/cli/observed_body.ts";
 
 const KiB = 1024;
 
@@ -46,5 +47,61 @@ describe("memory budget", () => {
     assert.equal(part.done, size);
     assert.ok(writes.length >= Math.ceil(size / (256 * KiB)), `${writes.length} writes`);
     assert.ok(Math.max(...writes) <= 256 * KiB, `largest write ${Math.max(...writes)}`);
+  });
+
+  it("the command's body observer keeps a byte stream a byte stream (BYOB reads, no chunk copies)", async () => {
+    const data = new Uint8Array(300_000).map((_, i) => i % 253);
+    let sent = 0;
+    const source = new ReadableStream({
+      type: "bytes",
+      pull(c) {
+        const n = Math.min(70_000, data.length - sent);
+        if (n === 0) {
+          c.close();
+          c.byobRequest?.respond(0);
+          return;
+        }
+        c.enqueue(data.slice(sent, sent + n));
+        sent += n;
+      },
+    });
+    let counted = 0;
+    const seen = observeBody(source as ReadableStream<Uint8Array>, {
+      bytes: (n) => (counted += n),
+      failed: () => assert.fail("no failure expected"),
+    });
+    const reader = seen.getReader({ mode: "byob" }); // throws for a plain stream
+    const out = new Uint8Array(data.length);
+    let got = 0;
+    let buffer = new Uint8Array(65536);
+    for (;;) {
+      const { value, done } = await reader.read(buffer);
+      if (done) break;
+      out.set(value, got);
+      got += value.length;
+      buffer = new Uint8Array(value.buffer); // the same memory comes back every time
+    }
+    assert.equal(got, data.length);
+    assert.equal(counted, data.length);
+    assert.deepEqual(out, data);
+
+    // A plain stream is passed through chunk by chunk; a failure is reported, then thrown.
+    const boom = new Error("reset");
+    let pulls = 0;
+    const plain = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulls++ === 0) c.enqueue(new Uint8Array(10));
+        else c.error(boom);
+      },
+    }, { highWaterMark: 0 });
+    let failed: unknown;
+    const seenPlain = observeBody(plain, {
+      bytes: (n) => (counted = n),
+      failed: (e) => (failed = e),
+    });
+    const r = seenPlain.getReader();
+    assert.equal((await r.read()).value?.length, 10);
+    await assert.rejects(r.read(), (e) => e === boom);
+    assert.equal(failed, boom);
   });
 });

@@ -48,6 +48,7 @@ import {
   InterruptedError,
   UsageError,
 } from "./exit_codes.ts";
+import { observeBody } from "./observed_body.ts";
 import {
   JsonEvents,
   ProgressDisplay,
@@ -129,36 +130,19 @@ function observedFetch(base: typeof fetch, observer: Observer): typeof fetch {
       observer.retry(`the server answered ${status} ${response.statusText}`.trim());
     }
     if (!response.body || (status !== 200 && status !== 206)) return response;
-    const reader = response.body.getReader();
     let received = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (e) {
-          // An abort by the engine is a retry only when it gave up on a stalled connection.
-          const reason = signal?.aborted ? signal.reason : undefined;
-          if (!signal?.aborted || reason instanceof NetworkError) {
-            observer.retry(
-              `connection lost after ${formatBytes(received)} of a response: ${
-                briefly(reason ?? e)
-              }`,
-            );
-          }
-          controller.error(e);
-          return;
-        }
-        if (chunk.done) controller.close();
-        else {
-          received += chunk.value.byteLength;
-          controller.enqueue(chunk.value);
+    const body = observeBody(response.body, {
+      bytes: (n) => (received += n),
+      failed: (e) => {
+        // An abort by the engine is a retry only when it gave up on a stalled connection.
+        const reason = signal?.aborted ? signal.reason : undefined;
+        if (!signal?.aborted || reason instanceof NetworkError) {
+          observer.retry(
+            `connection lost after ${formatBytes(received)} of a response: ${briefly(reason ?? e)}`,
+          );
         }
       },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    }, { highWaterMark: 0 });
+    });
     return new Response(body, {
       status,
       statusText: response.statusText,
