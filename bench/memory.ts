@@ -6,9 +6,10 @@
  * `--runs`), the machine is shared.
  *
  *     deno run -A bench/memory.ts [--size 1GiB] [--threads 1,4,16,64] [--runs 1] [--only deno]
- *                                 [--driver raw]
+ *                                 [--driver raw|cli]
  *
- * `--driver raw` measures `bench/raw_fetch.ts` (the runtime's fetch and 1 MiB writes alone).
+ * `--driver raw` measures `bench/raw_fetch.ts` (the runtime's fetch and 1 MiB writes alone),
+ * `--driver cli` the command (`src/cli/main.ts --quiet`).
  *
  * Needs nginx (`/usr/sbin/nginx`) and GNU time (`/usr/bin/time`). Writes under
  * `bench/data/memory/` (gitignored) and removes the downloaded files.
@@ -40,7 +41,7 @@ const size = parseSize(arg("--size", "1GiB"));
 const threadCounts = arg("--threads", "1,4,16,64").split(",").map(Number);
 const runs = Number(arg("--runs", "1"));
 const only = arg("--only", "deno,bun").split(",");
-/** `raw`: bench/raw_fetch.ts (the runtime's fetch alone) instead of the library. */
+/** `raw`: bench/raw_fetch.ts (the runtime's fetch alone); `cli`: the command. */
 const driver = arg("--driver", "download");
 
 async function run(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -141,12 +142,24 @@ try {
     for (const n of threadCounts) {
       let worst = 0, wall = 0;
       for (let i = 0; i < runs; i++) {
-        Deno.mkdirSync(`${DATA}/store`, { recursive: true });
+        const store = `${DATA}/store`;
+        Deno.mkdirSync(store, { recursive: true });
         const r = await peak([
           ...base,
           ...(driver === "raw"
             ? [`${ROOT}/bench/raw_fetch.ts`, nginx.url, out, String(n)]
-            : [`${ROOT}/bench/download.ts`, nginx.url, out, String(n), "--store", `${DATA}/store`]),
+            : driver === "cli"
+            ? [
+              `${ROOT}/src/cli/main.ts`,
+              "--quiet",
+              "--threads",
+              String(n),
+              "--store",
+              store,
+              nginx.url,
+              out,
+            ]
+            : [`${ROOT}/bench/download.ts`, nginx.url, out, String(n), "--store", store]),
         ]);
         worst = Math.max(worst, r.mib);
         wall = Math.max(wall, r.s);
