@@ -23,6 +23,7 @@ import {
 import type { DownloadOptions } from "../mod.ts";
 import { runDownload } from "../src/engine/engine.ts";
 import { LowSpeedMonitor } from "../src/engine/low_speed.ts";
+import { withDeadline } from "../src/engine/deadline.ts";
 import { resolveOptions } from "../src/engine/options.ts";
 import { MAX_OBJECT_SIZE } from "../src/engine/size_limit.ts";
 import { defaultFileSystem } from "../src/fs/mod.ts";
@@ -373,6 +374,32 @@ describe("deadlines and bounds", () => {
     } finally {
       await srv.close();
     }
+  });
+
+  it("withDeadline: fails at the deadline even when the request ignores its signal", async () => {
+    let late: (r: Response) => void = () => {};
+    let cancelled = false;
+    const t0 = Date.now();
+    await assert.rejects(
+      withDeadline(200, undefined, "GET", () => new Promise<Response>((r) => (late = r))),
+      (e) => e instanceof NetworkError && /no response to GET within 200 ms/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 < 5000);
+    // What arrives after the deadline is dropped, its body cancelled.
+    late(new Response(new ReadableStream({ cancel: () => void (cancelled = true) })));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(cancelled, "the late body was cancelled");
+    // The caller's abort wins over the deadline and keeps its reason.
+    const outer = new AbortController();
+    const reason = new Error("user");
+    const pending = withDeadline(
+      10_000,
+      outer.signal,
+      "GET",
+      (s) => new Promise((_, reject) => s.addEventListener("abort", () => reject(s.reason))),
+    );
+    outer.abort(reason);
+    await assert.rejects(pending, (e) => e === reason);
   });
 
   it("LowSpeedMonitor: the average over the last window decides", () => {
