@@ -18,8 +18,8 @@ export const MAX_THREADS = 64;
 /** Retry behaviour of each range request. */
 export interface RetryOptions {
   /**
-   * Attempts per range without progress before giving up; an attempt that wrote bytes
-   * resets the count.
+   * Attempts per range without progress before giving up; an attempt that wrote more than
+   * `lowSpeedLimit × lowSpeedTime` bytes (any bytes when the floor is off) resets the count.
    * @default {8}
    */
   limit?: number;
