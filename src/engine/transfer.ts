@@ -2,7 +2,9 @@
  * Streams one response body into the temp file: bytes are gathered into buffers of about
  * 1 MiB, written at their absolute offsets, CRC'd, and counted into their part only once on
  * disk. A body that covers parts already on disk (a server that ignored Range) is walked
- * past them without writing.
+ * past them without writing. Every read races the idle watchdog, the speed floor
+ * (low_speed.ts) and the request's abort, so a stalled, trickling or cancelled body never
+ * holds a transfer up.
  *
  * Where the time goes (bench/RESULTS.md has the numbers): per GiB, reading the body costs
  * the JS thread ~0.3-0.8 s, the CRC ~0.55 s and the page-cache write ~0.2-0.4 s of CPU, so
@@ -16,7 +18,8 @@
  *   and the part's `done` moves only when the buffer and all before it are written and
  *   hashed. A write that fails stops the commits there.
  *
- * So at most `IN_FLIGHT + 1` buffers (2 MiB) per body are held, and what a kill loses per
+ * So at most `IN_FLIGHT + 1` buffers (2 MiB; less with many threads: memory_budget.ts) per
+ * body are held, and what a kill loses per
  * part is what is not committed yet: on average half a buffer plus the one being written
  * (plus whatever the runtime's fetch and the kernel had buffered: bench/RESULTS.md).
  *
