@@ -19,9 +19,9 @@
  *   hashed. A write that fails stops the commits there.
  *
  * So at most `IN_FLIGHT + 1` buffers (2 MiB; less with many threads: memory_budget.ts) per
- * body are held, and what a kill loses per
- * part is what is not committed yet: on average half a buffer plus the one being written
- * (plus whatever the runtime's fetch and the kernel had buffered: bench/RESULTS.md).
+ * body are held, and what a kill loses per part is what is not committed yet: on average
+ * half a buffer plus the one being written (plus whatever the runtime's fetch and the kernel
+ * had buffered: bench/RESULTS.md).
  *
  * @module
  */
