@@ -20,8 +20,8 @@ export const MAX_THREADS = 64;
 /** Retry behaviour of each range request. */
 export interface RetryOptions {
   /**
-   * Attempts per range without progress before giving up; an attempt that wrote bytes
-   * resets the count.
+   * Attempts per range without progress before giving up; an attempt that wrote more than
+   * `lowSpeedLimit × lowSpeedTime` bytes (any bytes when the floor is off) resets the count.
    * @default {8}
    */
   limit?: number;
@@ -42,11 +42,27 @@ export interface RetryOptions {
    */
   maxElapsed?: number;
   /**
-   * Milliseconds without a single byte on a response (headers or body) before that request
-   * is aborted and retried.
+   * Milliseconds without a single byte on a response before that request is aborted and
+   * retried: the deadline for the response headers of every request (the first one, which
+   * learns the size, included) and the longest silence in a body.
    * @default {30000}
    */
   idleTimeout?: number;
+  // --- Speed floor (curl's --speed-limit / --speed-time); see low_speed.ts -------------
+  /**
+   * Bytes per second a response body must average over `lowSpeedTime` seconds; a slower
+   * body is abandoned and retried from its last byte. An attempt counts as progress (and
+   * resets `limit` and `maxElapsed`) only when it wrote more than `lowSpeedLimit ×
+   * lowSpeedTime` bytes, so a tarpit that trickles a few bytes per attempt is given up on.
+   * `0` turns the floor off.
+   * @default {1024}
+   */
+  lowSpeedLimit?: number;
+  /**
+   * Seconds over which `lowSpeedLimit` is averaged (fractions allowed).
+   * @default {30}
+   */
+  lowSpeedTime?: number;
 }
 
 /** Caller-supplied digests for sources that carry no CRC-64 (plain URLs). */
@@ -170,6 +186,8 @@ const RETRY_DEFAULTS: Required<RetryOptions> = {
   backoffLimit: 15_000,
   maxElapsed: 300_000,
   idleTimeout: 30_000,
+  lowSpeedLimit: 1024,
+  lowSpeedTime: 30,
 };
 
 function show(value: unknown): string {
@@ -191,6 +209,19 @@ export function integerOption(name: string, value: unknown, min: number, max: nu
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(
       `'${name}' must be an integer from ${min} to ${max}: got ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Throws unless `value` is a number of seconds above 0 and at most `max`; returns it. */
+function secondsOption(name: string, value: unknown, max: number): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`'${name}' must be a number of seconds: got ${show(value)}`);
+  }
+  if (!(value > 0 && value <= max)) {
+    throw new RangeError(
+      `'${name}' must be above 0 and at most ${max} seconds: got ${show(value)}`,
     );
   }
   return value;
@@ -268,9 +299,14 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
     }
     const v = r[key];
     if (v === undefined) continue;
-    retry[key] = key === "limit"
-      ? integerOption("retry.limit", v, 1, 1000)
-      : integerOption(`retry.${key}`, v, key === "idleTimeout" ? 1 : 0, 24 * 3600_000);
+    if (key === "lowSpeedTime") retry[key] = secondsOption(`retry.${key}`, v, 24 * 3600);
+    else if (key === "lowSpeedLimit") {
+      retry[key] = integerOption(`retry.${key}`, v, 0, Number.MAX_SAFE_INTEGER);
+    } else {
+      retry[key] = key === "limit"
+        ? integerOption("retry.limit", v, 1, 1000)
+        : integerOption(`retry.${key}`, v, key === "idleTimeout" ? 1 : 0, 24 * 3600_000);
+    }
   }
   let verify = true;
   let digests: ExpectedDigests = {};

@@ -38,7 +38,7 @@ export function classify(error: unknown): Verdict {
 /** Backoff before attempt `attempt` (1 = first retry): full jitter, capped. */
 export function backoffDelay(
   attempt: number,
-  retry: Required<RetryOptions>,
+  retry: Pick<Required<RetryOptions>, "initialDelay" | "backoffLimit">,
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {

@@ -22,7 +22,10 @@ import { checkpointKey, parseRecord, sameObject, toRecord } from "./checkpoint.t
 import { emit } from "./events.ts";
 import { MiB, type ResolvedOptions } from "./options.ts";
 import { choosePartSize, type Part, planParts } from "./plan.ts";
+import { withDeadline } from "./deadline.ts";
+import { writeSizeFor } from "./memory_budget.ts";
 import { checkResponse } from "./response_check.ts";
+import { allocationError, checkObjectSize } from "./size_limit.ts";
 import { backoffDelay, classify, sleep } from "./retry.ts";
 import { chooseSamples, sampleMatches, type Span } from "./samples.ts";
 import { CheckpointSaver } from "./saver.ts";
@@ -99,6 +102,8 @@ export class Run {
   #rangesUnusable = false;
   #consumed = 0;
   #reported = -1;
+  /** Bytes per write buffer: memory_budget.ts. */
+  #writeSize: number | undefined;
 
   constructor(source: ObjectSource, target: string, ctx: RunContext) {
     this.#source = source;
@@ -121,9 +126,17 @@ export class Run {
 
   async execute(): Promise<RunResult> {
     const o = this.#o;
-    this.#info = await this.#withRetries(() => this.#source.stat(this.#signal));
+    this.#info = await this.#withRetries(() =>
+      withDeadline(
+        o.retry.idleTimeout,
+        this.#signal,
+        "the first request",
+        (s) => this.#source.stat(s),
+      )
+    );
     this.#checksums = { ...this.#info.checksums };
     const size = this.#info.size;
+    checkObjectSize(size, "the server");
     this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
     const files: RandomAccessFile[] = [];
     try {
@@ -133,6 +146,7 @@ export class Run {
       const threads = this.#rangeIgnored
         ? 1
         : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
+      this.#writeSize = writeSizeFor(threads);
       for (let i = 0; i < threads; i++) files.push(await this.#open(this.#tempFile));
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
@@ -243,7 +257,12 @@ export class Run {
       try {
         await file.truncate(info.size);
       } catch (e) {
-        throw fileError(e, this.#tempFile, "cannot allocate the temp file");
+        throw allocationError(
+          e,
+          this.#tempFile,
+          info.size,
+          fileError(e, this.#tempFile, "cannot allocate the temp file"),
+        );
       } finally {
         await file.close().catch(() => {});
       }
@@ -309,7 +328,12 @@ export class Run {
     }
     for (const sample of chooseSamples(covered)) {
       const same = await this.#withRetries(() =>
-        sampleMatches(this.#source, this.#info, file, sample, this.#signal)
+        withDeadline(
+          this.#o.retry.idleTimeout,
+          this.#signal,
+          "a sample range",
+          (s) => sampleMatches(this.#source, this.#info, file, sample, s),
+        )
       ).catch((e) => {
         if (classify(e) === "changed") throw new ObjectChangedSignal(String(e?.message ?? e));
         // Ranges answered unusably (e.g. gzipped on the fly): nothing can be sampled.
@@ -455,7 +479,7 @@ export class Run {
         if (verdict === "changed") throw new ObjectChangedSignal(String((e as Error).message));
         if (verdict === "fatal") throw e;
         for (const p of parts) this.#suspects.add(p);
-        if (parts.reduce((n, p) => n + p.done, 0) > before) {
+        if (parts.reduce((n, p) => n + p.done, 0) > before + this.#progressFloor) {
           attempts = 0;
           failingSince = Date.now();
         }
@@ -498,22 +522,15 @@ export class Run {
     const whole = this.#rangeIgnored;
     const request = new AbortController();
     const signal = AbortSignal.any([request.signal, this.#signal]);
-    const timer = setTimeout(
-      () => request.abort(new NetworkError(`no response within ${this.#o.retry.idleTimeout} ms`)),
+    const req: ReadRequest = {};
+    if (!whole) req.range = { start: from, end: to };
+    this.#conditions(req);
+    const response = await withDeadline(
       this.#o.retry.idleTimeout,
+      signal,
+      "GET",
+      (s) => this.#source.read({ ...req, signal: s }),
     );
-    let response: Response;
-    try {
-      const req: ReadRequest = { signal };
-      if (!whole) req.range = { start: from, end: to };
-      this.#conditions(req);
-      response = await this.#source.read(req);
-    } catch (e) {
-      if (request.signal.aborted && !this.#signal.aborted) throw request.signal.reason;
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
     let bodyStart: number;
     try {
       bodyStart = checkResponse(response, { from, to, whole, info: this.#info });
@@ -529,6 +546,8 @@ export class Run {
       signal,
       bodyEnd: whole ? this.#info.size : to + 1,
       idleTimeout: this.#o.retry.idleTimeout,
+      lowSpeed: { limit: this.#o.retry.lowSpeedLimit, time: this.#o.retry.lowSpeedTime },
+      writeSize: this.#writeSize,
       written: (_part, bytes) => {
         this.#consumed += bytes;
         this.#report();
@@ -659,6 +678,11 @@ export class Run {
 
   // -------------------------------------------------------------------------------------
   // Retries of requests outside the parts (stat, samples)
+
+  /** Bytes an attempt must write to count as progress: more than one window of the floor. */
+  get #progressFloor(): number {
+    return this.#o.retry.lowSpeedLimit * this.#o.retry.lowSpeedTime;
+  }
 
   async #withRetries<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1;; attempt++) {

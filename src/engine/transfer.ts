@@ -2,7 +2,9 @@
  * Streams one response body into the temp file: bytes are gathered into buffers of about
  * 1 MiB, written at their absolute offsets, CRC'd, and counted into their part only once on
  * disk. A body that covers parts already on disk (a server that ignored Range) is walked
- * past them without writing.
+ * past them without writing. Every read races the idle watchdog, the speed floor
+ * (low_speed.ts) and the request's abort, so a stalled, trickling or cancelled body never
+ * holds a transfer up.
  *
  * Where the time goes (bench/RESULTS.md has the numbers): per GiB, reading the body costs
  * the JS thread ~0.3-0.8 s, the CRC ~0.55 s and the page-cache write ~0.2-0.4 s of CPU, so
@@ -16,9 +18,10 @@
  *   and the part's `done` moves only when the buffer and all before it are written and
  *   hashed. A write that fails stops the commits there.
  *
- * So at most `IN_FLIGHT + 1` buffers (2 MiB) per body are held, and what a kill loses per
- * part is what is not committed yet: on average half a buffer plus the one being written
- * (plus whatever the runtime's fetch and the kernel had buffered: bench/RESULTS.md).
+ * So at most `IN_FLIGHT + 1` buffers (2 MiB; less with many threads: memory_budget.ts) per
+ * body are held, and what a kill loses per part is what is not committed yet: on average
+ * half a buffer plus the one being written (plus whatever the runtime's fetch and the kernel
+ * had buffered: bench/RESULTS.md).
  *
  * @module
  */
@@ -27,6 +30,7 @@ import { crc64, crc64Combine } from "../integrity/crc64.ts";
 import type { HashedWrite, RandomAccessFile } from "../fs/types.ts";
 import type { Part } from "./plan.ts";
 import { MiB } from "./options.ts";
+import { type SpeedFloor, SpeedWatch } from "./low_speed.ts";
 
 /** Bytes gathered before one write to the file. */
 export const WRITE_SIZE = MiB;
@@ -59,6 +63,10 @@ export interface TransferHooks {
   file: RandomAccessFile;
   /** Milliseconds without a byte before the request is abandoned. */
   idleTimeout: number;
+  /** The speed floor (`retry.lowSpeedLimit` / `lowSpeedTime`); none when absent. */
+  lowSpeed?: SpeedFloor;
+  /** Bytes gathered per write (`WRITE_SIZE` when absent; see memory_budget.ts). */
+  writeSize?: number;
   /** Called after bytes of `part` reached the file (and `part.done`/`part.crc` moved). */
   written(part: Part, bytes: number): void;
   /** Called with every body byte count read from the network. */
@@ -74,7 +82,8 @@ export interface TransferHooks {
    * The request's signal. Its abort fails the read under way with its reason and cancels
    * the body at once, instead of relying on fetch to error the body: Deno's fetch errors it
    * through a signal it holds only weakly, so after a garbage collection an abort went
-   * unnoticed and every in-flight range ran to its end.
+   * unnoticed and every in-flight range ran to its end; a `fetch` wrapper's own stream does
+   * not react to the abort at all.
    */
   signal?: AbortSignal;
 }
@@ -88,19 +97,17 @@ export interface TransferHooks {
  */
 const freeBuffers: WeakRef<ArrayBuffer>[] = [];
 
-function takeBuffer(): Uint8Array {
+function takeBuffer(size: number): Uint8Array {
   for (let ref = freeBuffers.pop(); ref; ref = freeBuffers.pop()) {
     const buffer = ref.deref();
-    if (buffer && buffer.byteLength === WRITE_SIZE) return new Uint8Array(buffer);
+    if (buffer && buffer.byteLength === size) return new Uint8Array(buffer);
   }
-  return new Uint8Array(WRITE_SIZE);
+  return new Uint8Array(size);
 }
 
-function giveBuffer(bytes: Uint8Array): void {
+function giveBuffer(bytes: Uint8Array, size: number): void {
   const buffer = bytes.buffer;
-  if (
-    buffer instanceof ArrayBuffer && buffer.byteLength === WRITE_SIZE && freeBuffers.length < 64
-  ) {
+  if (buffer instanceof ArrayBuffer && buffer.byteLength === size && freeBuffers.length < 64) {
     freeBuffers.push(new WeakRef(buffer));
   }
 }
@@ -137,14 +144,26 @@ class BodyReader {
   /** Fails the read under way (a fresh promise per read: one that lived for the whole body
    * would hold every read's result through the reactions `Promise.race` leaves on it). */
   #stall: ((e: unknown) => void) | undefined;
+  readonly #speed: SpeedWatch | undefined;
+  readonly #landingSize: number;
 
   constructor(
     body: ReadableStream<Uint8Array>,
     idleTimeout: number,
     abort: (reason: unknown) => void,
     fetched: (bytes: number) => void,
+    lowSpeed?: SpeedFloor,
+    writeSize: number = WRITE_SIZE,
     signal?: AbortSignal,
   ) {
+    // A quarter of the write buffer: 256 KiB at 1 MiB, less when the memory budget shrinks it.
+    this.#landingSize = Math.min(LANDING_SIZE, writeSize / 4);
+    const speed = lowSpeed &&
+      new SpeedWatch(lowSpeed, (err) => {
+        this.#abort(err);
+        this.#stall?.(err);
+      });
+    this.#speed = speed;
     let byob: ReadableStreamBYOBReader | undefined;
     try {
       byob = body.getReader({ mode: "byob" });
@@ -189,6 +208,7 @@ class BodyReader {
     }
     this.#readingSince = Date.now();
     this.#reading = true;
+    this.#speed?.started();
     this.#timer ??= setTimeout(this.#watch, this.#idleTimeout);
     const stalled = new Promise<never>((_, reject) => (this.#stall = reject));
     try {
@@ -204,6 +224,7 @@ class BodyReader {
       });
     } finally {
       this.#reading = false;
+      this.#speed?.ended();
       this.#stall = undefined;
     }
   }
@@ -214,10 +235,10 @@ class BodyReader {
     let chunk = this.#rest;
     while (!chunk || chunk.length === 0) {
       if (this.#byob) {
-        this.#landing ??= new Uint8Array(LANDING_SIZE);
-        const want = Math.min(max, LANDING_SIZE);
+        this.#landing ??= new Uint8Array(this.#landingSize);
+        const want = Math.min(max, this.#landingSize);
         const { value, done } = await this.#guard(this.#byob.read(this.#landing.subarray(0, want)));
-        this.#landing = value && value.buffer.byteLength === LANDING_SIZE
+        this.#landing = value && value.buffer.byteLength === this.#landingSize
           ? new Uint8Array(value.buffer)
           : undefined;
         if (done || !value) return undefined;
@@ -228,6 +249,7 @@ class BodyReader {
         chunk = value;
       }
       this.#fetched(chunk.length);
+      this.#speed?.received(chunk.length);
     }
     return chunk;
   }
@@ -256,6 +278,7 @@ class BodyReader {
     this.#signal?.removeEventListener("abort", this.#aborted);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#speed?.close();
     (this.#byob ?? this.#reader)!.cancel().catch(() => {});
   }
 }
@@ -279,6 +302,8 @@ interface Pending {
  */
 class PartWriter {
   readonly #hooks: TransferHooks;
+  /** Bytes per buffer. */
+  readonly size: number;
   /** The buffer being filled (whole WRITE_SIZE view), its part and first byte's offset. */
   buffer: Uint8Array | undefined;
   filled = 0;
@@ -298,6 +323,7 @@ class PartWriter {
 
   constructor(hooks: TransferHooks) {
     this.#hooks = hooks;
+    this.size = hooks.writeSize ?? WRITE_SIZE;
   }
 
   /** Bytes of `part` gathered or in flight but not committed yet. */
@@ -309,8 +335,8 @@ class PartWriter {
 
   /** The free room of the buffer for `part` (starting a buffer when there is none). */
   async room(part: Part, offset: number): Promise<Uint8Array> {
-    if (this.#part !== part || this.filled === WRITE_SIZE) await this.flush();
-    if (!this.buffer) this.buffer = takeBuffer();
+    if (this.#part !== part || this.filled === this.size) await this.flush();
+    if (!this.buffer) this.buffer = takeBuffer(this.size);
     if (this.filled === 0) {
       this.#part = part;
       this.#offset = offset;
@@ -337,7 +363,7 @@ class PartWriter {
       entry.done = this.#write(bytes, offset).then(
         ({ crc, bytes: back }) => {
           entry.crc = crc;
-          giveBuffer(back);
+          giveBuffer(back, this.size);
         },
         (e) => {
           entry.error = e;
@@ -386,7 +412,7 @@ class PartWriter {
       await this.flush();
     } finally {
       while (this.#queue.length > 0) await this.#queue[0]!.done;
-      if (this.buffer) giveBuffer(this.buffer);
+      if (this.buffer) giveBuffer(this.buffer, this.size);
       this.buffer = undefined;
     }
     if (this.#failed) throw this.error;
@@ -417,7 +443,15 @@ export async function transferBody(
   const last = parts[parts.length - 1];
   if (!last) return;
   if (!body) throw new ProtocolError("response has no body");
-  const reader = new BodyReader(body, hooks.idleTimeout, abort, hooks.fetched, hooks.signal);
+  const reader = new BodyReader(
+    body,
+    hooks.idleTimeout,
+    abort,
+    hooks.fetched,
+    hooks.lowSpeed,
+    hooks.writeSize,
+    hooks.signal,
+  );
   const writer = new PartWriter(hooks);
   let index = 0;
   let pos = bodyStart;
@@ -462,7 +496,7 @@ export async function transferBody(
       writer.add(n);
       pos += n;
       if (active) active.received = pos;
-      if (writer.filled === WRITE_SIZE || writer.due()) await writer.flush();
+      if (writer.filled === writer.size || writer.due()) await writer.flush();
     }
     if (pos === hooks.bodyEnd) await expectEnd(reader, pos);
   } catch (e) {
