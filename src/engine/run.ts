@@ -257,6 +257,9 @@ export class Run {
       try {
         await file.truncate(info.size);
       } catch (e) {
+        // A temp file that could not be sized holds nothing to resume from.
+        await file.close().catch(() => {});
+        await removeTemp(fs, this.#target, this.#tempFile);
         throw allocationError(
           e,
           this.#tempFile,
