@@ -298,9 +298,7 @@ export class Run {
       else covered.push({ start: p.start, end: p.start + p.done });
     }
     for (const sample of chooseSamples(covered)) {
-      const same = await this.#withRetries(() =>
-        sampleMatches(this.#source, this.#info, file, sample, this.#signal)
-      ).catch((e) => {
+      const same = await this.#withRetries(() => this.#sample(file, sample)).catch((e) => {
         if (classify(e) === "changed") throw new ObjectChangedSignal(String(e?.message ?? e));
         // Ranges answered unusably (e.g. gzipped on the fly): nothing can be sampled.
         if (e instanceof ProtocolError) return undefined;
@@ -320,6 +318,24 @@ export class Run {
           }): the object changed without its validators changing`,
         );
       }
+    }
+  }
+
+  /** One sample, abandoned (and retried) after `retry.idleTimeout` without an answer. */
+  async #sample(file: RandomAccessFile, sample: Span): Promise<boolean | undefined> {
+    const ms = this.#o.retry.idleTimeout;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new NetworkError(`a sample got no answer within ${ms} ms`)),
+      ms,
+    );
+    try {
+      const signal = AbortSignal.any([this.#signal, deadline.signal]);
+      return await sampleMatches(this.#source, this.#info, file, sample, signal);
+    } catch (e) {
+      throw deadline.signal.aborted && !this.#signal.aborted ? deadline.signal.reason : e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
