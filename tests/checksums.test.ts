@@ -125,6 +125,13 @@ describe("checksums from response headers", () => {
       {},
     );
     assert.deepEqual(checksumsFromHeaders(new Headers({ ...s3, etag: `"${md5}-2"` }), false), {});
+    assert.deepEqual(
+      checksumsFromHeaders(
+        new Headers({ ...s3, "x-amz-server-side-encryption-customer-algorithm": "AES256" }),
+        false,
+      ),
+      {},
+    );
     const oss = { "x-oss-request-id": "R", etag: `"${md5.toUpperCase()}"` };
     assert.deepEqual(
       checksumsFromHeaders(new Headers({ ...oss, "x-oss-object-type": "Normal" }), false),
