@@ -71,10 +71,12 @@ function etagMd5(h: Headers): string | undefined {
   const s3 = h.has("x-amz-request-id") || server === "amazons3";
   const oss = h.has("x-oss-request-id") || server === "aliyunoss";
   if (s3 && !oss) {
-    // Neither SSE-KMS nor SSE-C objects have the MD5 of their bytes as ETag.
+    // Neither SSE-KMS nor SSE-C objects have the MD5 of their bytes as ETag; S3-compatible
+    // servers other than Amazon's (MinIO, ...) may not either once anything is encrypted.
     const sse = (h.get("x-amz-server-side-encryption") ?? "").toLowerCase();
     if (sse.startsWith("aws:kms")) return undefined;
     if (h.has("x-amz-server-side-encryption-customer-algorithm")) return undefined;
+    if (sse !== "" && server !== "amazons3") return undefined;
     return m[1];
   }
   if (oss) {
