@@ -117,7 +117,7 @@ export class Run {
     this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
     const files: RandomAccessFile[] = [];
     try {
-      const resumed = await this.#prepare();
+      let resumed = await this.#prepare();
       // More workers than parts is fine: idle workers split the biggest remaining part.
       const splittable = Math.floor(size / MIN_SPLIT);
       const threads = this.#rangeIgnored
@@ -127,6 +127,7 @@ export class Run {
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       if (resumed && this.#needsSamples()) await this.#proveSaved(files[0]!, "resume");
+      resumed &&= this.#parts.some((p) => p.done > 0);
       for (const p of this.#parts) if (p.done > 0) this.#suspects.add(p);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       this.#report();
