@@ -30,6 +30,8 @@ export interface Behaviour {
   failLeft?: number;
   /** Append this many junk bytes to the next N ranged bodies (chunked, no length). */
   junk?: { bytes: number; times: number };
+  /** Never answer the next `times` ranged requests of at most `bytes` bytes (not 0-0). */
+  hangSmall?: { bytes: number; times: number };
   /** Send at most `bytes` every `ms` (a slow link). */
   drip?: { bytes: number; ms: number };
 }
@@ -148,6 +150,15 @@ function handle(state: TestServer, req: IncomingMessage, res: ServerResponse): v
     };
     if (b.gzipAll) headers["content-encoding"] = "gzip";
     return reply(200, headers, body);
+  }
+  const small = b.hangSmall;
+  if (
+    small && small.times > 0 && rangeHeader !== "bytes=0-0" &&
+    range.end - range.start + 1 <= small.bytes
+  ) {
+    small.times--;
+    log.status = -1;
+    return; // the socket stays open, with no answer
   }
   if (
     b.failStarts?.has(range.start) && rangeHeader !== "bytes=0-0" && (b.failLeft ?? 1) > 0

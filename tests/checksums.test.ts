@@ -125,6 +125,23 @@ describe("checksums from response headers", () => {
       {},
     );
     assert.deepEqual(checksumsFromHeaders(new Headers({ ...s3, etag: `"${md5}-2"` }), false), {});
+    assert.deepEqual(
+      checksumsFromHeaders(
+        new Headers({ ...s3, "x-amz-server-side-encryption-customer-algorithm": "AES256" }),
+        false,
+      ),
+      {},
+    );
+    // Amazon's default SSE-S3 keeps the MD5; another S3-compatible server's encryption may not.
+    const sse = { "x-amz-server-side-encryption": "AES256" };
+    assert.deepEqual(
+      checksumsFromHeaders(new Headers({ ...s3, ...sse, server: "AmazonS3" }), false),
+      { md5 },
+    );
+    assert.deepEqual(
+      checksumsFromHeaders(new Headers({ ...s3, ...sse, server: "MinIO" }), false),
+      {},
+    );
     const oss = { "x-oss-request-id": "R", etag: `"${md5.toUpperCase()}"` };
     assert.deepEqual(
       checksumsFromHeaders(new Headers({ ...oss, "x-oss-object-type": "Normal" }), false),

@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   DownloadLockedError,
@@ -281,6 +281,31 @@ describe("resumableDownloadUrl against the mock OSS", () => {
     );
     assert.deepEqual(await readdir(join(dir.path, "unsaveable")), []);
     assert.equal(inner.size, 0, "the record that could not be kept up to date is gone too");
+  });
+
+  it("removes the temp file named by a record that does not add up", async () => {
+    const { data, url } = await object("bad-record.bin", 3 * MiB);
+    const target = join(dir.path, "bad-record", "bad-record.bin");
+    await mkdir(join(dir.path, "bad-record"));
+    const stale = `${target}.tmp-0123456789ab`;
+    const outside = join(dir.path, "bad-record", "not-ours.bin");
+    await writeFile(stale, "stale bytes");
+    await writeFile(outside, "keep me");
+    const store = new MemoryCheckpointStore();
+    const key = await import("../src/engine/checkpoint.ts").then((m) =>
+      m.checkpointKey(url, target)
+    );
+    store.put(key, { kind: "resumable-download/checkpoint@1", tempFile: stale, parts: "x" });
+    await resumableDownloadUrl(url, target, { store, partSize: MiB, multigetThreshold: 1 });
+    assert.ok(sameBytes(await fileBytes(target), data));
+    assert.deepEqual((await readdir(join(dir.path, "bad-record"))).sort(), [
+      "bad-record.bin",
+      "not-ours.bin",
+    ]);
+    // A record naming a file that is not one of this target's temp files never deletes it.
+    store.put(key, { kind: "resumable-download/checkpoint@1", tempFile: outside, parts: "x" });
+    await resumableDownloadUrl(url, target, { store, partSize: MiB, multigetThreshold: 1 });
+    assert.equal(await readFile(outside, "utf8"), "keep me");
   });
 
   it("removes the old temp file when the object changed since the saved progress", async () => {

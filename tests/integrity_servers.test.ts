@@ -128,6 +128,22 @@ describe("integrity against adversarial servers", () => {
     for (const r of ranged) assert.equal(r.headers["if-unmodified-since"], lastModified);
   });
 
+  it("a sample request that gets no answer is abandoned after retry.idleTimeout and retried", {
+    timeout: 30_000,
+  }, async () => {
+    const data = randomBytes(300 * KiB, 21);
+    const s = await serve(data, { etag: '"h"', hangSmall: { bytes: 4096, times: 2 } });
+    const target = join(dir.path, "hang.bin");
+    const result = await resumableDownloadUrl(
+      s.url,
+      target,
+      opts({ retry: { ...fast, idleTimeout: 300 } }),
+    );
+    assert.ok(sameBytes(await fileBytes(target), data));
+    assert.equal(result.size, data.length);
+    assert.equal(s.log.filter((r) => r.status === -1).length, 2, "two samples hung");
+  });
+
   it("gzip on 206: never written; ranges retried, then one plain stream gives the exact file", async () => {
     const data = randomBytes(256 * KiB, 5);
     const s = await serve(data, { etag: '"g1"', gzipRanges: true });

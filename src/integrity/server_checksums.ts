@@ -10,7 +10,8 @@
  * - `Content-MD5` (RFC 1864): of the body sent, so only when that body is the whole object
  *   (a 200, or a HEAD);
  * - the ETag of S3 and OSS when it is a plain MD5: 32 hex digits, no `-N` suffix, on a
- *   normal (not multipart or appendable) object without KMS encryption.
+ *   normal (not multipart or appendable) object without KMS (or, on S3, customer-key)
+ *   encryption.
  *
  * OSS's `x-oss-hash-crc64ecma` is read by the sources into `ObjectInfo.crc64`.
  *
@@ -70,8 +71,12 @@ function etagMd5(h: Headers): string | undefined {
   const s3 = h.has("x-amz-request-id") || server === "amazons3";
   const oss = h.has("x-oss-request-id") || server === "aliyunoss";
   if (s3 && !oss) {
+    // Neither SSE-KMS nor SSE-C objects have the MD5 of their bytes as ETag; S3-compatible
+    // servers other than Amazon's (MinIO, ...) may not either once anything is encrypted.
     const sse = (h.get("x-amz-server-side-encryption") ?? "").toLowerCase();
     if (sse.startsWith("aws:kms")) return undefined;
+    if (h.has("x-amz-server-side-encryption-customer-algorithm")) return undefined;
+    if (sse !== "" && server !== "amazons3") return undefined;
     return m[1];
   }
   if (oss) {
