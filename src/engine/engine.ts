@@ -13,12 +13,13 @@ import {
   ObjectChangedError,
   ProtocolError,
 } from "../errors.ts";
+import { absolutePath, dirname } from "../fs/path.ts";
 import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
+import type { TargetLock } from "../lock/types.ts";
 import type { ObjectInfo, ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import { parseContentRange } from "../sources/http.ts";
 import { checkpointKey, parseRecord, sameObject, toRecord } from "./checkpoint.ts";
-import { acquireLock } from "./lock.ts";
 import { MiB, type ResolvedOptions } from "./options.ts";
 import { choosePartSize, type Part, planParts } from "./plan.ts";
 import { backoffDelay, classify, sleep } from "./retry.ts";
@@ -65,6 +66,7 @@ function randomSuffix(): string {
 export interface EngineContext {
   fs: FileSystem;
   store: CheckpointStore;
+  lock: TargetLock;
   options: ResolvedOptions;
 }
 
@@ -82,12 +84,12 @@ export async function runDownload(
   }
   const { fs, options } = ctx;
   options.signal?.throwIfAborted();
-  const target = fs.resolve(filename);
+  const target = absolutePath(fs, filename);
   const existing = await fs.stat(target);
   if (existing?.isDirectory) {
     throw new LocalFileError("EISDIR", target, "the target is a directory");
   }
-  const dir = fs.dirname(target);
+  const dir = dirname(target);
   const dirInfo = await fs.stat(dir);
   if (dirInfo && !dirInfo.isDirectory) {
     throw new LocalFileError("ENOTDIR", dir, "the target's parent is not a directory");
@@ -99,7 +101,7 @@ export async function runDownload(
       throw fileError(e, dir, "cannot create the target's directory");
     }
   }
-  const release = await acquireLock(fs, target);
+  const release = await ctx.lock.acquire(target);
   try {
     let bytesFetched = 0;
     for (let restart = 0;; restart++) {
@@ -254,7 +256,7 @@ class Run {
       // One plain GET, no Range: for small objects, and for servers that showed at stat
       // time that they ignore Range (a 200 to `bytes=0-0`).
       if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
-      const free = await fs.freeSpace(fs.dirname(this.#target)).catch(() => undefined);
+      const free = await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
       if (free !== undefined && free < info.size) {
         throw new LocalFileError(
           "ENOSPC",

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FileSystem } from "../fs/types.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 
 /** 1 MiB. */
@@ -118,6 +119,12 @@ export interface DownloadOptions {
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
+  /**
+   * The file system the target, the temp file and (by default) the checkpoints live on:
+   * e.g. `new MemoryFileSystem()` or `new OpfsFileSystem()`. Required by the `./web` entry.
+   * @default {the running runtime's own adapter (Deno, or node:fs on Bun and Node)}
+   */
+  fs?: FileSystem;
 }
 
 /** Options after defaults and validation. */

@@ -72,6 +72,7 @@ function takeBuffer(): Uint8Array {
 }
 
 function giveBuffer(bytes: Uint8Array): void {
+  if (typeof WeakRef === "undefined") return; // optional (old workerd compatibility dates)
   const buffer = bytes.buffer;
   if (
     buffer instanceof ArrayBuffer && buffer.byteLength === WRITE_SIZE && freeBuffers.length < 64

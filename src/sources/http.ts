@@ -79,7 +79,7 @@ export class HttpSource implements ObjectSource {
     this.url = parsed;
     this.id = stableUrlId(parsed);
     this.#headers = new Headers(options.headers);
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   #request(range: string | undefined, ifMatch: string | undefined, signal?: AbortSignal) {
