@@ -55,9 +55,11 @@ import {
   type TextSink,
   TransferTracker,
 } from "./progress.ts";
+import { runPrune } from "./prune.ts";
 import { formatBytes } from "./size.ts";
 
 export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
+export { parseAge, PRUNE_USAGE, runPrune } from "./prune.ts";
 export type { CliOptions, HttpSourceSpec, OssSourceSpec, ParsedArgs } from "./args.ts";
 export { ExitCode, exitCodeFor, InterruptedError, UsageError } from "./exit_codes.ts";
 export type { ExitCodeValue } from "./exit_codes.ts";
@@ -242,6 +244,7 @@ function showSource(options: CliOptions): string {
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  if (argv[0] === "prune") return await runPrune(argv.slice(1), io);
   const jsonWanted = argv.includes("--json");
   const usageError = (e: unknown): ExitCodeValue => {
     io.stderr.write(`error: ${messageOf(e)}\nRun with --help for usage.\n`);
