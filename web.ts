@@ -61,3 +61,4 @@ export type {
   WriteTextOptions,
 } from "./src/fs/types.ts";
 export { MemoryFileSystem } from "./src/fs/memory.ts";
+export { OpfsFileSystem } from "./src/fs/opfs.ts";
