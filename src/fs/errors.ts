@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { LocalFileError } from "../errors.ts";
+import { dirname } from "./path.ts";
 
 /** An error with a Node-style `code` and a `path`; the runtime's own error is `cause`. */
 export class FsError extends Error {
@@ -27,9 +29,21 @@ export function codeOf(e: unknown): string | undefined {
   return typeof code === "string" && code !== "" ? code : undefined;
 }
 
+/**
+ * A Deno permission error (`NotCapable`) as a `LocalFileError` naming the missing flag, e.g.
+ * `Deno needs --allow-write=/dl` (never a prompt: callers run where prompting is off or the
+ * flag is granted).
+ */
+function permissionError(e: Error, path: string): LocalFileError {
+  const flag = /--allow-[a-z]+/.exec(e.message)?.[0] ?? "--allow-read / --allow-write";
+  const scope = flag === "--allow-read" || flag === "--allow-write" ? `=${dirname(path)}` : "";
+  return new LocalFileError("EACCES", path, `Deno needs ${flag}${scope}`, { cause: e });
+}
+
 /** `e` as an error carrying `code` (its own, else `fallback`) and `path`. */
 export function toFsError(e: unknown, path: string, fallback = "EIO"): Error {
-  if (e instanceof FsError) return e;
+  if (e instanceof FsError || e instanceof LocalFileError) return e;
+  if (e instanceof Error && e.name === "NotCapable") return permissionError(e, path);
   const code = codeOf(e);
   if (code && e instanceof Error && typeof (e as { path?: unknown }).path === "string") return e;
   return new FsError(code ?? fallback, path, e);

@@ -125,8 +125,10 @@ class FileWorker {
     }
     worker.unref();
     worker.on("message", (reply: OffloadReply) => {
-      if (reply.ready) this.#ready = true;
-      else this.#settle(reply.id)?.(reply);
+      if (reply.ready) {
+        this.#ready = true;
+        if (this.#pending.size === 0) worker.unref(); // Bun: a message may re-ref the worker
+      } else this.#settle(reply.id)?.(reply);
     });
     const fail = (e: unknown) => {
       this.#broken = true;

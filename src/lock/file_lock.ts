@@ -139,7 +139,7 @@ export class FileLock implements TargetLock {
   /**
    * Removes what killed processes left beside the lock we now hold: a `.new` file (killed
    * while publishing) or a `.takeover` guard (killed while taking a stale lock over) whose
-   * owner is dead.
+   * owner is dead (or, unreadable, that is over a minute old).
    */
   async #sweep(path: string): Promise<void> {
     const fs = this.#fs;
@@ -149,7 +149,9 @@ export class FileLock implements TargetLock {
       if (!name.startsWith(prefix) || !/\.(new|takeover)$/.test(name)) continue;
       const leftover = joinPath(dirname(path), name);
       const owner = parseOwner(await readText(fs, leftover).catch(() => undefined));
-      if (!owner || this.#stale(owner)) await fs.remove(leftover);
+      // Unreadable: being written right now, or left by a kill long ago.
+      const old = ((await fs.stat(leftover))?.mtime ?? Infinity) < Date.now() - 60_000;
+      if (owner ? this.#stale(owner) : old) await fs.remove(leftover);
     }
   }
 
