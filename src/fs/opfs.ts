@@ -147,7 +147,7 @@ export class OpfsFileSystem implements FileSystem {
 
   /** The OPFS root (`navigator.storage.getDirectory()`), or the directory `root`. */
   constructor(root?: DirectoryHandle) {
-    const storage = (globalThis as {
+    const storage = (globalThis as unknown as {
       navigator?: { storage?: { getDirectory?(): Promise<DirectoryHandle> } };
     }).navigator?.storage;
     if (!root && typeof storage?.getDirectory !== "function") {
@@ -298,7 +298,7 @@ export class OpfsFileSystem implements FileSystem {
 
   /** The origin's storage quota left. */
   async freeSpace(): Promise<number | undefined> {
-    const storage = (globalThis as {
+    const storage = (globalThis as unknown as {
       navigator?: { storage?: { estimate?(): Promise<{ quota?: number; usage?: number }> } };
     }).navigator?.storage;
     const e = await storage?.estimate?.().catch(() => undefined);
