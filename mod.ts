@@ -57,9 +57,15 @@ export type {
   FileInfo,
   FileSystem,
   HashedWrite,
+  OpenOptions,
   RandomAccessFile,
   WriteTextOptions,
 } from "./src/fs/types.ts";
+export { MemoryFileSystem } from "./src/fs/memory.ts";
 export { MemoryCheckpointStore } from "./src/stores/memory.ts";
 export { ResumableDownloadStore } from "./src/stores/file.ts";
-export type { ResumableDownloadStoreOptions } from "./src/stores/file.ts";
+export type {
+  PruneOptions,
+  PruneResult,
+  ResumableDownloadStoreOptions,
+} from "./src/stores/file.ts";

@@ -1,17 +1,32 @@
 /**
- * The entry points: download an OSS object, a URL, or any {@linkcode ObjectSource}.
+ * The entry points of mod.ts: download an OSS object, a URL, or any {@linkcode ObjectSource}
+ * to a file of the running runtime (Deno, Bun, Node), or of `options.fs`. The runtime's file
+ * adapter, lock file and default store are loaded on first use.
  *
  * @module
  */
-import { type DownloadResult, runDownload } from "./engine/engine.ts";
-import { type DownloadOptions, resolveOptions } from "./engine/options.ts";
-import { loadFileSystem } from "./fs/mod.ts";
+import { checkFs, download, ossSource, type Platform, urlSource } from "./download_core.ts";
+import type { DownloadResult } from "./engine/engine.ts";
+import type { DownloadOptions } from "./engine/options.ts";
+import { loadRuntimeFiles } from "./fs/mod.ts";
+import { webLockFor } from "./lock/web_lock.ts";
 import { useNodeEnvProxy } from "./runtime/node_fetch.ts";
-import { HttpSource } from "./sources/http.ts";
 import type { Bucket } from "./sources/oss/bucket.ts";
-import { OssObjectSource, type OssObjectSourceOptions } from "./sources/oss/source.ts";
 import type { ObjectSource } from "./sources/source.ts";
 import { ResumableDownloadStore } from "./stores/file.ts";
+
+/** The runtime: its file adapter and lock file, unless `options.fs` is another one. */
+const runtime: Platform = {
+  async setup(options) {
+    useNodeEnvProxy(); // the default fetch on Node.js honours HTTP(S)_PROXY / NO_PROXY
+    const files = await loadRuntimeFiles();
+    const given = checkFs(options?.fs);
+    const fs = given ?? files.fs;
+    // A file system other than the runtime's disk (memory, OPFS) gets a lock without files.
+    const lock = given && !files.isRuntime(given) ? webLockFor(given) : files.lockFor(fs);
+    return { fs, lock, store: options?.store ?? new ResumableDownloadStore({ fs }) };
+  },
+};
 
 /**
  * Downloads `source` to `filename`: ranges in parallel into a temp file next to the target,
@@ -26,22 +41,12 @@ import { ResumableDownloadStore } from "./stores/file.ts";
  * console.log(result.size, result.resumed);
  * ```
  */
-export async function downloadObject(
+export function downloadObject(
   source: ObjectSource,
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  if (
-    typeof source !== "object" || source === null || typeof source.read !== "function" ||
-    typeof source.stat !== "function" || typeof source.id !== "string"
-  ) {
-    throw new TypeError(`'source' must be an ObjectSource (id, stat, read): got ${String(source)}`);
-  }
-  const resolved = resolveOptions(options);
-  useNodeEnvProxy(); // the default fetch on Node.js honours HTTP(S)_PROXY / NO_PROXY
-  const fs = await loadFileSystem();
-  const store = resolved.store ?? new ResumableDownloadStore({ fs });
-  return await runDownload(source, filename, { fs, store, options: resolved });
+  return download(runtime, source, filename, options);
 }
 
 /**
@@ -61,10 +66,7 @@ export async function resumableDownloadUrl(
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  const sourceOptions: ConstructorParameters<typeof HttpSource>[1] = {};
-  if (options?.headers !== undefined) sourceOptions.headers = options.headers;
-  if (options?.fetch !== undefined) sourceOptions.fetch = options.fetch;
-  return await downloadObject(new HttpSource(url, sourceOptions), filename, options);
+  return await download(runtime, urlSource(url, options), filename, options);
 }
 
 /**
@@ -91,9 +93,5 @@ export async function resumableDownload(
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  const sourceOptions: OssObjectSourceOptions = {};
-  if (options?.versionId !== undefined) sourceOptions.versionId = options.versionId;
-  if (options?.headers !== undefined) sourceOptions.headers = options.headers;
-  if (options?.fetch !== undefined) sourceOptions.fetch = options.fetch;
-  return await downloadObject(new OssObjectSource(bucket, key, sourceOptions), filename, options);
+  return await download(runtime, ossSource(bucket, key, options), filename, options);
 }

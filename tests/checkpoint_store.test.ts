@@ -4,11 +4,23 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { defaultFileSystem } from "../src/fs/mod.ts";
+import { LocalFileError } from "../src/errors.ts";
+import { loadFileSystem } from "../src/fs/mod.ts";
+import { MemoryFileSystem } from "../src/fs/memory.ts";
 import { MemoryCheckpointStore, ResumableDownloadStore } from "../src/stores/mod.ts";
 import type { CheckpointStore } from "../src/stores/mod.ts";
 
@@ -260,7 +272,7 @@ describe("ResumableDownloadStore", () => {
     const { root, cleanup } = await tempRoot();
     try {
       const a = new ResumableDownloadStore({ root, dir: "shared" });
-      const b = new ResumableDownloadStore({ root, dir: "shared", fs: defaultFileSystem() });
+      const b = new ResumableDownloadStore({ root, dir: "shared", fs: await loadFileSystem() });
       await a.put("k", { from: "a" });
       assert.deepEqual(await b.get("k"), { from: "a" });
       await b.put("k", { from: "b" });
@@ -367,5 +379,153 @@ describe("ResumableDownloadStore", () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe("ResumableDownloadStore: private local state", () => {
+  it("creates the directory 0700 and every slot 0600", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root, dir: "a/b" });
+      await store.put("k", { n: 1 });
+      await store.put("k", { n: 2 });
+      assert.equal((await stat(store.directory)).mode & 0o777, 0o700);
+      for (const name of await readdir(store.directory)) {
+        assert.equal((await stat(join(store.directory, name))).mode & 0o777, 0o600, name);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("a slot of an older version (0644) is replaced by a 0600 file on the next put", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      const path = await store.pathOf("k");
+      await mkdir(store.directory, { recursive: true });
+      await writeFile(path, '{"key":"k","value":{"old":true}}', { mode: 0o644 });
+      assert.deepEqual(await store.get("k"), { old: true });
+      await store.put("k", { n: 1 });
+      await store.put("k", { n: 2 });
+      for (const name of await readdir(store.directory)) {
+        assert.equal((await stat(join(store.directory, name))).mode & 0o777, 0o600, name);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("symbolic links planted at the slot paths: refused (LocalFileError ELOOP), victim untouched", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const victim = join(root, "victim.txt");
+      await writeFile(victim, "precious");
+      const store = new ResumableDownloadStore({ root });
+      await store.put("k", { n: 1 }); // both slots exist after two puts
+      await store.put("k", { n: 2 });
+      const [slot0, slot1] = [
+        await store.pathOf("k"),
+        (await store.pathOf("k")).replace(/\.json$/, ".1.json"),
+      ];
+      for (const slot of [slot0, slot1]) {
+        await rm(slot);
+        await symlink(victim, slot);
+      }
+      const elsewhere = new ResumableDownloadStore({ root }); // a fresh process would do this
+      for (const store_ of [store, elsewhere]) {
+        await assert.rejects(store_.put("k", { n: 3 }), (e) => {
+          assert.ok(e instanceof LocalFileError, String(e));
+          assert.equal(e.code, "ELOOP");
+          assert.ok(e.path === slot0 || e.path === slot1, e.path);
+          return true;
+        });
+      }
+      await assert.rejects(
+        elsewhere.get("k"),
+        (e) => e instanceof LocalFileError && e.code === "ELOOP",
+      );
+      assert.equal(await readFile(victim, "utf8"), "precious");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("a store whose directory is a file: LocalFileError with the path and the code", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      await writeFile(join(root, "cp"), "a file");
+      const store = new ResumableDownloadStore({ root, dir: "cp" });
+      await assert.rejects(store.put("k", 1), (e) => {
+        assert.ok(e instanceof LocalFileError, String(e));
+        assert.ok(["EEXIST", "ENOTDIR"].includes(e.code), e.code);
+        assert.ok(e.path.startsWith(join(root, "cp")), e.path);
+        return true;
+      });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("ResumableDownloadStore: prune", () => {
+  const record = (target: string, tempFile: string) => ({ target, tempFile, parts: [] });
+
+  it("removes records older than the limit and the temp files they name; keeps the rest", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = new ResumableDownloadStore({ root });
+      const target = join(root, "big.iso");
+      await writeFile(`${target}.tmp-0a1b2c`, "partial");
+      await writeFile(join(root, "innocent.txt"), "keep me");
+      await store.put("old", record(target, `${target}.tmp-0a1b2c`));
+      await store.put("sneaky", record(target, join(root, "innocent.txt")));
+      await store.put("fresh", record(join(root, "new.iso"), join(root, "new.iso.tmp-ff")));
+      const week = 7 * 24 * 3600 * 1000;
+      const longAgo = new Date(Date.now() - 2 * week);
+      for (const key of ["old", "sneaky"]) {
+        const p = await store.pathOf(key);
+        for (const slot of [p, p.replace(/\.json$/, ".1.json")]) {
+          await utimes(slot, longAgo, longAgo).catch(() => {});
+        }
+      }
+      const leftover = `${await store.pathOf("x")}.0123456789ab.tmp`;
+      await writeFile(leftover, "half");
+      await utimes(leftover, longAgo, longAgo);
+
+      const result = await store.prune();
+      assert.deepEqual(result, { records: 2, tempFiles: 1 });
+      assert.equal(await store.get("old"), undefined);
+      assert.equal(await store.get("sneaky"), undefined);
+      assert.deepEqual(
+        await store.get("fresh"),
+        record(join(root, "new.iso"), join(root, "new.iso.tmp-ff")),
+      );
+      const names = (await readdir(root)).sort();
+      assert.deepEqual(names, [".resumable-download", "innocent.txt"]);
+      assert.equal((await readdir(store.directory)).length, 1, "fresh's one slot, no leftover");
+      assert.deepEqual(await store.prune({ olderThan: 0, now: Date.now() + 1000 }), {
+        records: 1,
+        tempFiles: 0,
+      });
+      assert.deepEqual(await readdir(store.directory), []);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("works on any file system that can list (memory), and on a store never written", async () => {
+    const fs = new MemoryFileSystem();
+    const store = new ResumableDownloadStore({ root: "/home/u", fs });
+    assert.deepEqual(await store.prune(), { records: 0, tempFiles: 0 });
+    await fs.mkdir("/dl");
+    await (await fs.open("/dl/a.tmp-01", { create: true })).close();
+    await store.put("k", record("/dl/a", "/dl/a.tmp-01"));
+    assert.deepEqual(await store.prune({ olderThan: 0, now: Date.now() + 1000 }), {
+      records: 1,
+      tempFiles: 1,
+    });
+    assert.equal(await fs.stat("/dl/a.tmp-01"), undefined);
+    await assert.rejects(store.prune({ olderThan: -1 }), RangeError);
   });
 });

@@ -26,7 +26,7 @@ import { LowSpeedMonitor } from "../src/engine/low_speed.ts";
 import { withDeadline } from "../src/engine/deadline.ts";
 import { resolveOptions } from "../src/engine/options.ts";
 import { MAX_OBJECT_SIZE } from "../src/engine/size_limit.ts";
-import { defaultFileSystem } from "../src/fs/mod.ts";
+import { loadRuntimeFiles } from "../src/fs/mod.ts";
 import { HttpSource } from "../src/sources/http.ts";
 import { runScript, tempDir } from "./helpers.ts";
 
@@ -239,7 +239,8 @@ describe("deadlines and bounds", () => {
     const srv = await httpServer((req, res) => {
       if (!statAnswer(req, res, size)) res.destroy();
     });
-    const fs = defaultFileSystem();
+    const files = await loadRuntimeFiles();
+    const fs = files.fs;
     const noFreeSpace = Object.create(fs, {
       freeSpace: { value: () => Promise.resolve(undefined) },
     });
@@ -254,6 +255,7 @@ describe("deadlines and bounds", () => {
       try {
         await runDownload(new HttpSource(srv.url), target, {
           fs: noFreeSpace,
+          lock: files.lockFor(fs),
           store: new MemoryCheckpointStore(),
           options: opts,
         });

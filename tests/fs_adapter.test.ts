@@ -4,17 +4,28 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { DenoFileSystem } from "../src/fs/deno.ts";
-import { defaultFileSystem, loadFileSystem } from "../src/fs/mod.ts";
+import { loadFileSystem, loadRuntimeFiles } from "../src/fs/mod.ts";
 import { NodeFileSystem } from "../src/fs/node.ts";
+import { createExclusive, overwriteText, readText, writeTextAtomic } from "../src/fs/text.ts";
 import type { FileSystem } from "../src/fs/types.ts";
+import { countsWritesTo } from "../src/fs/writeback.ts";
+import { fileWorkerReady } from "../src/fs/file_worker.ts";
 import { crc64 } from "../src/integrity/crc64.ts";
-import { countsWritesTo } from "../src/fs/file_worker.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const isRoot = process.getuid?.() === 0;
@@ -345,6 +356,7 @@ for (const [name, make] of adapters) {
           return true;
         });
         // The worker opens the file by path: once it is gone, that open fails with ENOENT.
+        assert.equal(await fileWorkerReady(), true);
         const gone = join(dir, "gone.bin");
         const open = await fs.open(gone, { create: true });
         await rm(gone);
@@ -391,8 +403,8 @@ for (const [name, make] of adapters) {
     it("createExclusive creates once, then resolves false and leaves the file alone", async () => {
       await withTemp(async (dir) => {
         const path = join(dir, "x.lock");
-        assert.equal(await fs.createExclusive(path, "first"), true);
-        assert.equal(await fs.createExclusive(path, "second"), false);
+        assert.equal(await createExclusive(fs, path, "first"), true);
+        assert.equal(await createExclusive(fs, path, "second"), false);
         assert.equal(await readFile(path, "utf8"), "first");
       });
     });
@@ -400,9 +412,9 @@ for (const [name, make] of adapters) {
     it("writeTextAtomic creates and replaces, leaving no temp files", async () => {
       await withTemp(async (dir) => {
         const path = join(dir, "r.json");
-        await fs.writeTextAtomic(path, "a much longer first version ✓");
-        assert.equal(await fs.readText(path), "a much longer first version ✓");
-        for (let i = 0; i < 20; i++) await fs.writeTextAtomic(path, `v${i}`);
+        await writeTextAtomic(fs, path, "a much longer first version ✓");
+        assert.equal(await readText(fs, path), "a much longer first version ✓");
+        for (let i = 0; i < 20; i++) await writeTextAtomic(fs, path, `v${i}`);
         assert.equal(await readFile(path, "utf8"), "v19");
         assert.deepEqual(await readdir(dir), ["r.json"]);
       });
@@ -411,8 +423,8 @@ for (const [name, make] of adapters) {
     it("writeTextAtomic with durable: false creates and replaces just the same", async () => {
       await withTemp(async (dir) => {
         const path = join(dir, "r.json");
-        await fs.writeTextAtomic(path, "first, longer ✓", { durable: false });
-        await fs.writeTextAtomic(path, "second", { durable: false });
+        await writeTextAtomic(fs, path, "first, longer ✓", { durable: false });
+        await writeTextAtomic(fs, path, "second", { durable: false });
         assert.equal(await readFile(path, "utf8"), "second");
         assert.deepEqual(await readdir(dir), ["r.json"]);
       });
@@ -421,7 +433,7 @@ for (const [name, make] of adapters) {
     it("writeTextAtomic into a missing directory fails with ENOENT and leaves nothing", async () => {
       await withTemp(async (dir) => {
         await assert.rejects(
-          fs.writeTextAtomic(join(dir, "missing", "r.json"), "x"),
+          writeTextAtomic(fs, join(dir, "missing", "r.json"), "x"),
           (e: { code?: string }) => e.code === "ENOENT",
         );
         assert.deepEqual(await readdir(dir), []);
@@ -431,12 +443,12 @@ for (const [name, make] of adapters) {
     it("overwriteText creates, then writes over the start without truncating", async () => {
       await withTemp(async (dir) => {
         const path = join(dir, "slot.json");
-        await fs.overwriteText(path, "a longer first text ✓");
+        await overwriteText(fs, path, "a longer first text ✓");
         assert.equal(await readFile(path, "utf8"), "a longer first text ✓");
-        await fs.overwriteText(path, "ü-2", { durable: true });
+        await overwriteText(fs, path, "ü-2", { durable: true });
         assert.equal(await readFile(path, "utf8"), "ü-2nger first text ✓");
         await assert.rejects(
-          fs.overwriteText(join(dir, "missing", "x"), "x"),
+          overwriteText(fs, join(dir, "missing", "x"), "x"),
           (e: { code?: string; message: string }) => {
             assert.equal(e.code, "ENOENT");
             assert.ok(e.message.includes(join(dir, "missing", "x")), e.message);
@@ -449,8 +461,8 @@ for (const [name, make] of adapters) {
     it("readText: the text, or undefined for a missing file", async () => {
       await withTemp(async (dir) => {
         await writeFile(join(dir, "t"), "héllo");
-        assert.equal(await fs.readText(join(dir, "t")), "héllo");
-        assert.equal(await fs.readText(join(dir, "none")), undefined);
+        assert.equal(await readText(fs, join(dir, "t")), "héllo");
+        assert.equal(await readText(fs, join(dir, "none")), undefined);
       });
     });
 
@@ -459,21 +471,17 @@ for (const [name, make] of adapters) {
         await writeFile(join(dir, "f"), "12345");
         assert.equal(await fs.stat(join(dir, "missing")), undefined);
         assert.equal(await fs.stat(join(dir, "f", "below-a-file")), undefined);
-        assert.deepEqual(await fs.stat(dir), {
-          isFile: false,
-          isDirectory: true,
-          size: (await fs.stat(dir))!.size,
-        });
-        assert.deepEqual(await fs.stat(join(dir, "f")), {
-          isFile: true,
-          isDirectory: false,
-          size: 5,
-        });
+        const d = await fs.stat(dir);
+        assert.equal(d?.isDirectory, true);
+        assert.equal(d?.isFile, false);
+        const f = await fs.stat(join(dir, "f"));
+        assert.deepEqual([f?.isFile, f?.isDirectory, f?.size], [true, false, 5]);
+        assert.ok(Math.abs(f!.mtime! - Date.now()) < 3600_000, "mtime in ms");
       });
     });
 
     it("freeSpace reports a positive byte count", async () => {
-      const free = await fs.freeSpace(tmpdir());
+      const free = await fs.freeSpace!(tmpdir());
       assert.equal(typeof free, "number");
       assert.ok(free! > 0);
     });
@@ -497,7 +505,7 @@ for (const [name, make] of adapters) {
           assert.equal(e.code, "EISDIR");
           return true;
         });
-        await assert.rejects(fs.readText(dir), (e: { code?: string }) => {
+        await assert.rejects(readText(fs, dir), (e: { code?: string }) => {
           assert.equal(e.code, "EISDIR");
           return true;
         });
@@ -531,7 +539,7 @@ for (const [name, make] of adapters) {
             assert.equal(e.code, "EACCES");
             return true;
           });
-          await assert.rejects(fs.writeTextAtomic(join(ro, "y"), "y"), (e: { code?: string }) => {
+          await assert.rejects(writeTextAtomic(fs, join(ro, "y"), "y"), (e: { code?: string }) => {
             assert.equal(e.code, "EACCES");
             return true;
           });
@@ -542,37 +550,79 @@ for (const [name, make] of adapters) {
     });
   });
 
-  describe(`${name} file adapter: process and host`, () => {
-    it("isProcessAlive: own pid true, an exited child's pid false, nonsense false", () => {
-      assert.equal(fs.pid, process.pid);
-      assert.equal(fs.isProcessAlive(process.pid), true);
-      const args = isDeno ? ["eval", "0"] : ["-e", "0"];
-      const child = spawnSync(process.execPath, args);
-      assert.equal(child.status, 0, String(child.stderr));
-      assert.equal(typeof child.pid, "number");
-      assert.equal(fs.isProcessAlive(child.pid!), false);
-      for (const pid of [0, -1, 1.5, Number.NaN]) assert.equal(fs.isProcessAlive(pid), false);
+  describe(`${name} file adapter: private files, no symbolic links followed`, () => {
+    it("creates files 0600 and directories with the mode asked", async () => {
+      await withTemp(async (dir) => {
+        const file = await fs.open(join(dir, "a.bin"), { create: true });
+        await file.close();
+        assert.equal((await stat(join(dir, "a.bin"))).mode & 0o777, 0o600);
+        await fs.mkdir(join(dir, "p", "q"), { mode: 0o700 });
+        assert.equal((await stat(join(dir, "p", "q"))).mode & 0o777, 0o700);
+      });
     });
 
-    it("paths, host name and home directory", () => {
-      assert.equal(fs.resolve("/a/b/../c"), join("/a", "c"));
-      assert.equal(fs.resolve("x"), join(process.cwd(), "x"));
-      assert.equal(fs.dirname(join("/a", "b", "c.txt")), join("/a", "b"));
-      assert.equal(fs.basename(join("/a", "b", "c.txt")), "c.txt");
-      assert.equal(fs.join("a", "b", "c"), join("a", "b", "c"));
-      assert.ok(fs.hostname().length > 0);
-      assert.equal(fs.homedir(), homedir());
+    it("refuses a symbolic link at the path (ELOOP), for every open; the victim is untouched", async () => {
+      await withTemp(async (dir) => {
+        const victim = join(dir, "victim.txt");
+        await writeFile(victim, "precious");
+        const link = join(dir, "planted");
+        await symlink(victim, link);
+        await symlink(join(dir, "nowhere"), join(dir, "dangling"));
+        const tries: [string, Parameters<FileSystem["open"]>[1]][] = [
+          [link, { create: true }],
+          [link, {}],
+          [link, { readOnly: true }],
+          [link, { create: true, exclusive: true }],
+          [join(dir, "dangling"), { create: true }],
+        ];
+        for (const [path, options] of tries) {
+          await assert.rejects(fs.open(path, options), (e: { code?: string }) => {
+            assert.ok(
+              e.code === "ELOOP" || e.code === "EEXIST",
+              `${JSON.stringify(options)}: ${e.code}`,
+            );
+            return true;
+          });
+        }
+        await assert.rejects(overwriteText(fs, link, "overwritten"));
+        assert.equal(await readFile(victim, "utf8"), "precious");
+        assert.equal(await stat(join(dir, "nowhere")).catch(() => "absent"), "absent");
+      });
+    });
+
+    it("exclusive create: EEXIST when the file exists; link: EEXIST when the name exists", async () => {
+      await withTemp(async (dir) => {
+        const path = join(dir, "x");
+        await (await fs.open(path, { create: true, exclusive: true })).close();
+        await assert.rejects(
+          fs.open(path, { create: true, exclusive: true }),
+          (e: { code?: string }) => e.code === "EEXIST",
+        );
+        const linking = fs as FileSystem & { link(a: string, b: string): Promise<void> };
+        await writeFile(join(dir, "y"), "y");
+        await assert.rejects(
+          linking.link(join(dir, "y"), path),
+          (e: { code?: string }) => e.code === "EEXIST",
+        );
+        await linking.link(join(dir, "y"), join(dir, "z"));
+        assert.equal(await readFile(join(dir, "z"), "utf8"), "y");
+        assert.deepEqual((await fs.list!(dir)).sort(), ["x", "y", "z"]);
+      });
+    });
+
+    it("cwd is the process's working directory", () => {
+      assert.equal(fs.cwd!(), process.cwd());
     });
   });
 }
 
-describe("defaultFileSystem", () => {
-  it("picks the adapter for the running runtime, once", async () => {
-    const fs = defaultFileSystem();
-    const bun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-    assert.equal(fs.runtime, isDeno ? "deno" : bun ? "bun" : "node");
-    assert.ok(isDeno ? fs instanceof DenoFileSystem : fs instanceof NodeFileSystem);
-    assert.equal(defaultFileSystem(), fs);
-    assert.equal(await loadFileSystem(), fs);
+describe("loadRuntimeFiles", () => {
+  it("picks the adapter for the running runtime, once, and knows its own", async () => {
+    const files = await loadRuntimeFiles();
+    assert.ok(isDeno ? files.fs instanceof DenoFileSystem : files.fs instanceof NodeFileSystem);
+    assert.equal(await loadFileSystem(), files.fs);
+    assert.equal((await loadRuntimeFiles()).fs, files.fs);
+    assert.equal(files.isRuntime(files.fs), true);
+    assert.equal(files.isRuntime({} as FileSystem), false);
   });
 });

@@ -46,16 +46,16 @@ export function runtimeCommand(script: string): [string, string[]] {
 export function runScript(
   script: string,
   args: string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; stdin?: boolean } = {},
 ) {
   const [cmd, pre] = runtimeCommand(script);
   const child = spawn(cmd, [...pre, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
   });
   let stdout = "", stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal }))
   );

@@ -18,7 +18,10 @@ import {
 import type { DownloadOptions, FetchLike, FileSystem } from "../mod.ts";
 import { runDownload } from "../src/engine/engine.ts";
 import { resolveOptions } from "../src/engine/options.ts";
-import { defaultFileSystem } from "../src/fs/mod.ts";
+import { loadRuntimeFiles } from "../src/fs/mod.ts";
+
+const runtime = await loadRuntimeFiles();
+const defaultFileSystem = () => runtime.fs;
 import { HttpSource } from "../src/sources/http.ts";
 import { MockOss } from "./mock_oss/mod.ts";
 import { useMockOss } from "./mock_fixture.ts";
@@ -239,6 +242,7 @@ describe("robustness", () => {
       runDownload(new HttpSource(url), target, {
         fs,
         store,
+        lock: runtime.lockFor(runtime.fs),
         options: resolveOptions(options({ store })),
       });
 

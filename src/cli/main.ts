@@ -58,10 +58,12 @@ import {
   TransferTracker,
 } from "./progress.ts";
 import { savedBytes } from "./saved.ts";
+import { runPrune } from "./prune.ts";
 import { formatBytes } from "./size.ts";
 import { VERSION } from "../version.ts";
 
 export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
+export { parseAge, PRUNE_USAGE, runPrune } from "./prune.ts";
 export type { CliOptions, HttpSourceSpec, OssSourceSpec, ParsedArgs } from "./args.ts";
 export { ExitCode, exitCodeFor, InterruptedError, UsageError } from "./exit_codes.ts";
 export type { ExitCodeValue } from "./exit_codes.ts";
@@ -176,6 +178,7 @@ function showSource(options: CliOptions): string {
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  if (argv[0] === "prune") return await runPrune(argv.slice(1), io);
   const jsonWanted = argv.includes("--json");
   const usageError = (e: unknown): ExitCodeValue => {
     writeLines(io.stderr, [`error: ${messageOf(e)}`, "Run with --help for usage."]);

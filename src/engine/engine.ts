@@ -6,11 +6,12 @@
  * @module
  */
 import { LocalFileError, ObjectChangedError } from "../errors.ts";
+import { absolutePath, dirname } from "../fs/path.ts";
 import type { FileSystem } from "../fs/types.ts";
+import type { TargetLock } from "../lock/types.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import { emit } from "./events.ts";
-import { acquireLock } from "./lock.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { Run } from "./run.ts";
 import { ObjectChangedSignal } from "./signals.ts";
@@ -46,6 +47,7 @@ const MAX_RESTARTS = 3;
 export interface EngineContext {
   fs: FileSystem;
   store: CheckpointStore;
+  lock: TargetLock;
   options: ResolvedOptions;
 }
 
@@ -63,12 +65,12 @@ export async function runDownload(
   }
   const { fs, options } = ctx;
   options.signal?.throwIfAborted();
-  const target = fs.resolve(filename);
+  const target = absolutePath(fs, filename);
   const existing = await fs.stat(target);
   if (existing?.isDirectory) {
     throw new LocalFileError("EISDIR", target, "the target is a directory");
   }
-  const dir = fs.dirname(target);
+  const dir = dirname(target);
   const dirInfo = await fs.stat(dir);
   if (dirInfo && !dirInfo.isDirectory) {
     throw new LocalFileError("ENOTDIR", dir, "the target's parent is not a directory");
@@ -80,7 +82,7 @@ export async function runDownload(
       throw fileError(e, dir, "cannot create the target's directory");
     }
   }
-  const release = await acquireLock(fs, target);
+  const release = await ctx.lock.acquire(target);
   try {
     let bytesFetched = 0;
     for (let restart = 0;; restart++) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FileSystem } from "../fs/types.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import type { FetchLike } from "../sources/fetch_like.ts";
 import type { DownloadEvent } from "./events.ts";
@@ -163,6 +164,12 @@ export interface DownloadOptions {
    * @default {undefined}
    */
   checkpointId?: string;
+  /**
+   * The file system the target, the temp file and (by default) the checkpoints live on:
+   * e.g. `new MemoryFileSystem()` or `new OpfsFileSystem()`. Required by the `./web` entry.
+   * @default {the running runtime's own adapter (Deno, or node:fs on Bun and Node)}
+   */
+  fs?: FileSystem;
 }
 
 /** Options after defaults and validation. */

@@ -14,6 +14,7 @@ import {
   NetworkError,
   ProtocolError,
 } from "../errors.ts";
+import { dirname } from "../fs/path.ts";
 import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
 import { type Checksums, checksumsFromHeaders } from "../integrity/server_checksums.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts";
@@ -246,7 +247,7 @@ export class Run {
       // time that they ignore Range (a 200 to `bytes=0-0`).
       if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
       if (info.acceptRanges === false) this.#rangesUnusable = true;
-      const free = await fs.freeSpace(fs.dirname(this.#target)).catch(() => undefined);
+      const free = await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
       if (free !== undefined && free < info.size) {
         throw new LocalFileError(
           "ENOSPC",

@@ -106,6 +106,7 @@ function takeBuffer(size: number): Uint8Array {
 }
 
 function giveBuffer(bytes: Uint8Array, size: number): void {
+  if (typeof WeakRef === "undefined") return; // optional (old workerd compatibility dates)
   const buffer = bytes.buffer;
   if (buffer instanceof ArrayBuffer && buffer.byteLength === size && freeBuffers.length < 64) {
     freeBuffers.push(new WeakRef(buffer));

@@ -1,45 +1,59 @@
 /**
- * The one place that picks the file adapter for the running runtime: the Deno adapter when
- * `globalThis.Deno` exists, the `node:fs` adapter otherwise (Bun, Node).
- *
- * Both adapters are imported statically. That is safe on every runtime: `deno.ts` touches
- * `Deno` only inside functions, and both load only `node:` built-ins that Deno, Bun and Node
- * all provide. Static loading lets {@linkcode defaultFileSystem} be synchronous, which
- * `new ResumableDownloadStore()` needs to resolve its directory in the constructor.
- * {@linkcode loadFileSystem} is the same choice behind a promise, for callers that are
- * async anyway.
+ * The one place that picks the file adapter and the target lock for the running runtime,
+ * lazily (a dynamic import), so that nothing runtime-specific loads before a download needs
+ * it and web.ts never reaches a runtime module: the Deno adapter when `globalThis.Deno`
+ * exists, the `node:fs` adapter otherwise (Bun, Node).
  *
  * @module
  */
-import { DenoFileSystem } from "./deno.ts";
-import { NodeFileSystem } from "./node.ts";
+import type { TargetLock } from "../lock/types.ts";
 import type { FileSystem } from "./types.ts";
 
-export type { FileInfo, FileSystem, RandomAccessFile } from "./types.ts";
-export { DenoFileSystem } from "./deno.ts";
-export { NodeFileSystem } from "./node.ts";
+export type { FileInfo, FileSystem, OpenOptions, RandomAccessFile } from "./types.ts";
 
-let cached: FileSystem | undefined;
+/** The runtime's file system and the lock that goes with it. */
+export interface RuntimeFiles {
+  /** The runtime's file adapter (shared). */
+  fs: FileSystem;
+  /** The lock file on `fs` (or on another file system backed by the same disk). */
+  lockFor(fs: FileSystem): TargetLock;
+  /** Whether `fs` is (or derives from) a runtime adapter, i.e. files on this machine. */
+  isRuntime(fs: FileSystem): boolean;
+}
+
+let loading: Promise<RuntimeFiles> | undefined;
 
 /**
- * The file adapter for the running runtime, created once and shared.
+ * The file adapter and lock for the running runtime, loaded once and shared.
  *
  * @example
  * ```ts ignore
- * import { defaultFileSystem } from "./mod.ts";
- * const fs = defaultFileSystem();
- * console.log(fs.runtime, await fs.stat(fs.homedir()));
+ * import { loadRuntimeFiles } from "./mod.ts";
+ * const { fs } = await loadRuntimeFiles();
+ * console.log(await fs.stat("/tmp"));
  * ```
  */
-export function defaultFileSystem(): FileSystem {
-  cached ??= typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
-    ? new DenoFileSystem()
-    : new NodeFileSystem();
-  return cached;
+export function loadRuntimeFiles(): Promise<RuntimeFiles> {
+  loading ??= (async () => {
+    const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+    const Adapter = isDeno
+      ? (await import("./deno.ts")).DenoFileSystem
+      : (await import("./node.ts")).NodeFileSystem;
+    const fs: FileSystem = new Adapter();
+    const { FileLock } = await import("../lock/file_lock.ts");
+    const { RuntimeProcessInfo } = await import("../lock/process.ts");
+    const proc = new RuntimeProcessInfo();
+    return {
+      fs,
+      lockFor: (other) => new FileLock(other, proc),
+      isRuntime: (other) => other instanceof Adapter,
+    };
+  })();
+  return loading;
 }
 
 /**
- * {@linkcode defaultFileSystem} behind a promise.
+ * The file adapter for the running runtime, created once and shared.
  *
  * @example
  * ```ts ignore
@@ -49,6 +63,6 @@ export function defaultFileSystem(): FileSystem {
  * await file.close();
  * ```
  */
-export function loadFileSystem(): Promise<FileSystem> {
-  return Promise.resolve(defaultFileSystem());
+export async function loadFileSystem(): Promise<FileSystem> {
+  return (await loadRuntimeFiles()).fs;
 }

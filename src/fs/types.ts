@@ -1,5 +1,7 @@
 /**
- * The file operations the engine needs, implemented once per runtime (deno.ts, node.ts).
+ * The file-system contract: file operations only. Each runtime implements it in one small
+ * adapter (deno.ts, node.ts, memory.ts, opfs.ts); text files, writeback and the target lock
+ * are written once above it (text.ts, writeback.ts, src/lock/). Web APIs only.
  *
  * @module
  */
@@ -63,71 +65,64 @@ export interface FileInfo {
   isDirectory: boolean;
   /** Length in bytes. */
   size: number;
+  /** Last modification, in milliseconds since the epoch, when the adapter knows it. */
+  mtime?: number;
 }
 
 /**
- * The file-system adapter. Errors carry a Node-style `code` (`ENOENT`, `ENOSPC`, `EACCES`,
- * ...) on every runtime, and the `path` they are about.
+ * How {@linkcode FileSystem.open} opens a file. Runtime adapters create files with mode
+ * 0600 and never follow a symbolic link at the last component of the path (`ELOOP`).
+ */
+export interface OpenOptions {
+  /** Create the file when it is missing. */
+  create?: boolean;
+  /** With `create`: fail with `EEXIST` when the file exists. */
+  exclusive?: boolean;
+  /** Open for reading only (the file must exist). */
+  readOnly?: boolean;
+}
+
+/**
+ * The file-system adapter: file operations only. Paths are absolute (`/`-separated on
+ * POSIX; the pure helpers in `path.ts` build them). Errors carry a Node-style `code`
+ * (`ENOENT`, `ENOSPC`, `EACCES`, `ELOOP`, ...) on every adapter, and the `path` they are
+ * about.
  *
- * @example
+ * @example A download into memory
  * ```ts ignore
- * import { defaultFileSystem } from "./mod.ts";
- * const fs: FileSystem = defaultFileSystem();
- * if (await fs.createExclusive("/tmp/a.lock", String(fs.pid))) await fs.remove("/tmp/a.lock");
+ * import { downloadObject, HttpSource, MemoryCheckpointStore, MemoryFileSystem } from
+ *   "@resumable-download/resumable-download/web";
+ * const fs = new MemoryFileSystem();
+ * await downloadObject(new HttpSource("https://example.com/a.bin"), "/a.bin", {
+ *   fs,
+ *   store: new MemoryCheckpointStore(),
+ * });
+ * console.log((await fs.stat("/a.bin"))?.size);
  * ```
  */
 export interface FileSystem {
-  /** Which runtime this adapter serves. */
-  readonly runtime: "deno" | "node" | "bun";
-  /** Absolute, normalised form of `path`. */
-  resolve(path: string): string;
-  /** Parent directory of `path`. */
-  dirname(path: string): string;
-  /** Last path segment of `path`. */
-  basename(path: string): string;
-  /** Joins path segments. */
-  join(...parts: string[]): string;
+  /** Opens `path` for reading and writing (see {@linkcode OpenOptions}). */
+  open(path: string, options?: OpenOptions): Promise<RandomAccessFile>;
   /** Info about `path`, or `undefined` when it (or a parent directory) does not exist. */
   stat(path: string): Promise<FileInfo | undefined>;
-  /** Opens `path` for reading and writing; creates it when `create` is true. */
-  open(path: string, options: { create: boolean }): Promise<RandomAccessFile>;
   /** Atomically renames `from` onto `to` (replacing it). */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file; a missing file is not an error. */
   remove(path: string): Promise<void>;
-  /** Creates a directory and its parents. */
-  mkdir(path: string): Promise<void>;
-  /** Reads a whole file as text, or `undefined` when it does not exist. */
-  readText(path: string): Promise<string | undefined>;
   /**
-   * Writes text to `path` via a temporary file, fsync and rename, so readers see the old
-   * or the new content, never a mix. With `durable: false` the fsyncs are skipped: still
-   * atomic across a crash of the process, not across a power loss.
+   * Creates a directory and its parents; an existing directory is fine. Runtime adapters
+   * give the directories they create `mode` (default 0o777 less the umask).
    */
-  writeTextAtomic(path: string, text: string, options?: WriteTextOptions): Promise<void>;
-  /**
-   * Writes `text` (UTF-8) over the start of `path`, creating the file when it is missing
-   * and never truncating it: one open, write and close, no rename (a rename is a journaled
-   * metadata change, ~0.4 ms on ext4; this is ~20 µs). Not atomic: callers that need
-   * atomicity detect torn writes themselves (the file store keeps two checksummed slots).
-   * With `durable: true` the data is fdatasync'd before the call resolves.
-   */
-  overwriteText(path: string, text: string, options?: WriteTextOptions): Promise<void>;
-  /** Creates `path` with `text` only if it does not exist; resolves false if it does. */
-  createExclusive(path: string, text: string): Promise<boolean>;
-  /** Bytes free for unprivileged users on the file system holding `path`, if known. */
-  freeSpace(path: string): Promise<number | undefined>;
-  /** Whether a process with this pid is alive on this host. */
-  isProcessAlive(pid: number): boolean;
-  /** This process's id. */
-  readonly pid: number;
-  /** This machine's host name. */
-  hostname(): string;
-  /** The user's home directory. */
-  homedir(): string;
+  mkdir(path: string, options?: { mode?: number }): Promise<void>;
+  /** Optional: the names in directory `path` (for the store's `prune`). */
+  list?(path: string): Promise<string[]>;
+  /** Optional: bytes free for unprivileged users on the file system holding `path`. */
+  freeSpace?(path: string): Promise<number | undefined>;
+  /** Optional: the working directory relative paths are resolved against (default `/`). */
+  cwd?(): string;
 }
 
-/** Options of {@linkcode FileSystem.writeTextAtomic} and {@linkcode FileSystem.overwriteText}. */
+/** Options of the text-file helpers in `text.ts`. */
 export interface WriteTextOptions {
   /**
    * Whether the data is flushed to the device before the call resolves. `writeTextAtomic`

@@ -1,12 +1,22 @@
 /**
- * The default checkpoint store: one JSON file per record, under `~/.resumable-download`.
+ * The default checkpoint store: one record per key in two slot files, under
+ * `~/.resumable-download` (a directory created 0700; files created 0600; no file is ever
+ * written through a symbolic link planted in it).
  *
  * @module
  */
-import { defaultFileSystem } from "../fs/mod.ts";
+import { LocalFileError } from "../errors.ts";
+import { codeOf } from "../fs/errors.ts";
+import { loadFileSystem } from "../fs/mod.ts";
+import { absolutePath, joinPath } from "../fs/path.ts";
+import { homeDirectory, workingDirectory } from "../fs/process_env.ts";
+import { overwriteText, readText, writeTextAtomic } from "../fs/text.ts";
 import type { FileSystem } from "../fs/types.ts";
+import { type PruneOptions, type PruneResult, pruneStore } from "./prune.ts";
 import { decodeSlot, encodeSlot, type Slot } from "./record_slot.ts";
 import type { CheckpointStore } from "./store.ts";
+
+export type { PruneOptions, PruneResult } from "./prune.ts";
 
 /** The UTF-8 length of `text`. */
 function utf8Length(text: string): number {
@@ -54,14 +64,14 @@ export interface ResumableDownloadStoreOptions {
   durable?: boolean;
 }
 
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
 function checkDirOption(name: "root" | "dir", value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value === "") {
-    throw new TypeError(
-      `'${name}' must be a non-empty string: got ${
-        typeof value === "string" ? JSON.stringify(value) : String(value)
-      }`,
-    );
+    throw new TypeError(`'${name}' must be a non-empty string: got ${show(value)}`);
   }
   return value;
 }
@@ -72,18 +82,27 @@ function checkKey(key: unknown): asserts key is string {
   }
 }
 
+/** A store failure as a `LocalFileError` with the path and the code (`ELOOP`: a link). */
+function storeError(e: unknown, path: string, what: string): unknown {
+  if (e instanceof LocalFileError || e instanceof TypeError || e instanceof RangeError) return e;
+  const code = codeOf(e) ?? "EIO";
+  const why = code === "ELOOP" ? `${what}: refusing a symbolic link in the store` : what;
+  return new LocalFileError(code, path, why, { cause: e });
+}
+
 /**
- * A {@linkcode CheckpointStore} keeping each record in its own JSON file, like oss2's
+ * A {@linkcode CheckpointStore} keeping each record in its own files, like oss2's
  * `ResumableDownloadStore(root, dir)`. The file's name is the SHA-256 of the key (any key
- * works: slashes, unicode, thousands of characters). A record has two slot files,
- * `<sha-256>.json` and `<sha-256>.1.json`; each `put` overwrites the older slot in place
- * (one write, no rename: a download saves its progress every MiB, which must cost
- * microseconds) with a sequence number and a checksum, so a write cut short by a kill
- * leaves the other slot whole, and `get` returns the newest slot that checks out. With
- * `durable: true` each put is also fdatasync'd, for records that must survive a power loss.
- * Files that do not parse read as no record. Several instances, in one process or in
- * several, may share a directory; one key is written by one download at a time (the
- * download's lock on its target sees to that).
+ * works). A record has two slot files, `<sha-256>.json` and `<sha-256>.1.json`; each `put`
+ * overwrites the older slot in place (one write, no rename: a download saves its progress
+ * every MiB, which must cost microseconds) with a sequence number and a checksum, so a write
+ * cut short by a kill leaves the other slot whole, and `get` returns the newest slot that
+ * checks out. Files that do not parse read as no record.
+ *
+ * Local state is private: the directory is created 0700, the files 0600, and a symbolic
+ * link found at a slot's path is refused with a `LocalFileError` (`ELOOP`), never followed.
+ * Errors are `LocalFileError`s with the path and the code. `prune` removes old records and
+ * the temp files they name.
  *
  * @example
  * ```ts ignore
@@ -91,18 +110,21 @@ function checkKey(key: unknown): asserts key is string {
  * const store = new ResumableDownloadStore(); // ~/.resumable-download
  * await store.put("job-1", { done: [0, 1] });
  * console.log(await store.get("job-1"), store.directory);
+ * await store.prune({ olderThan: 7 * 24 * 3600_000 }); // records untouched for a week
  * ```
  */
 export class ResumableDownloadStore implements CheckpointStore {
   /** The absolute path of the directory holding the records. */
   readonly directory: string;
-  readonly #fs: FileSystem;
+  #fs: FileSystem | undefined;
   readonly #durable: boolean;
   #directoryMade = false;
   /** The last key's file path (one download puts under one key many times). */
   #lastPath: { key: string; path: string } | undefined;
-  /** Per key put by this store: the next sequence number and slot, and the slots' sizes
-   * in bytes (-1: no file), so that a shorter record is padded over a longer one. */
+  /**
+   * Per key put by this store: the next sequence number and slot, and the sizes in bytes of
+   * the slots this store wrote (-1: not written by it yet, so written whole, 0600).
+   */
   readonly #slots = new Map<string, { seq: number; next: number; sizes: number[] }>();
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -118,17 +140,17 @@ export class ResumableDownloadStore implements CheckpointStore {
     }
     const root = checkDirOption("root", options.root);
     const dir = checkDirOption("dir", options.dir) ?? ".resumable-download";
-    this.#fs = options.fs ?? defaultFileSystem();
+    this.#fs = options.fs;
     if (options.durable !== undefined && typeof options.durable !== "boolean") {
-      const got = options.durable as unknown;
-      throw new TypeError(
-        `'durable' must be a boolean: got ${
-          typeof got === "string" ? JSON.stringify(got) : String(got)
-        }`,
-      );
+      throw new TypeError(`'durable' must be a boolean: got ${show(options.durable)}`);
     }
     this.#durable = options.durable ?? false;
-    this.directory = this.#fs.resolve(this.#fs.join(root ?? this.#fs.homedir(), dir));
+    const path = joinPath(root ?? homeDirectory(), dir);
+    this.directory = absolutePath(this.#fs ?? { cwd: workingDirectory }, path);
+  }
+
+  async #files(): Promise<FileSystem> {
+    return this.#fs ??= await loadFileSystem();
   }
 
   /**
@@ -145,7 +167,7 @@ export class ResumableDownloadStore implements CheckpointStore {
     if (this.#lastPath?.key === key) return this.#lastPath.path;
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
     const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"));
-    const path = this.#fs.join(this.directory, `${hex.join("")}.json`);
+    const path = joinPath(this.directory, `${hex.join("")}.json`);
     this.#lastPath = { key, path };
     return path;
   }
@@ -156,23 +178,20 @@ export class ResumableDownloadStore implements CheckpointStore {
     return [path, path.replace(/\.json$/, ".1.json")];
   }
 
-  /**
-   * Both slots of `key` as read from disk and, with `measure`, the files' byte lengths
-   * (-1: no file), which only a first `put` needs.
-   */
-  async #readSlots(
-    key: string,
-    measure = false,
-  ): Promise<{ slots: (Slot | undefined)[]; sizes: number[] }> {
-    const paths = await this.#slotPaths(key);
+  /** Both slots of `key` as read from disk. */
+  async #readSlots(key: string): Promise<(Slot | undefined)[]> {
+    const fs = await this.#files();
     const slots: (Slot | undefined)[] = [];
-    const sizes: number[] = [];
-    for (const path of paths) {
-      const text = await this.#fs.readText(path);
+    for (const path of await this.#slotPaths(key)) {
+      let text;
+      try {
+        text = await readText(fs, path);
+      } catch (e) {
+        throw storeError(e, path, "cannot read the checkpoint");
+      }
       slots.push(text === undefined ? undefined : decodeSlot(text, key));
-      if (measure) sizes.push(text === undefined ? -1 : (await this.#fs.stat(path))?.size ?? -1);
     }
-    return { slots, sizes };
+    return slots;
   }
 
   /** Runs `op` after every put and delete queued before it. */
@@ -185,16 +204,17 @@ export class ResumableDownloadStore implements CheckpointStore {
   /** The record under `key`, or `undefined` when there is none or its file is unreadable. */
   async get(key: string): Promise<unknown> {
     checkKey(key);
-    const { slots } = await this.#readSlots(key);
     let best: Slot | undefined;
-    for (const slot of slots) if (slot && (!best || slot.seq > best.seq)) best = slot;
+    for (const slot of await this.#readSlots(key)) {
+      if (slot && (!best || slot.seq > best.seq)) best = slot;
+    }
     return best?.value;
   }
 
   /**
    * Saves `value` (JSON-serialisable) under `key`. The record is written over the older of
-   * its two slot files, in place, so the newer one stays whole whatever happens to this
-   * write; `get` returns the newest slot that checks out.
+   * its two slot files, so the newer one stays whole whatever happens to this write; `get`
+   * returns the newest slot that checks out.
    */
   put(key: string, value: unknown): Promise<void> {
     checkKey(key);
@@ -207,10 +227,9 @@ export class ResumableDownloadStore implements CheckpointStore {
       let state = this.#slots.get(key);
       if (!state) {
         // First put of this key by this store: continue after what is on disk.
-        const { slots, sizes } = await this.#readSlots(key, true);
-        const seqs = slots.map((s) => s?.seq ?? -1);
+        const seqs = (await this.#readSlots(key)).map((s) => s?.seq ?? -1);
         // Write over the older (or missing, or damaged) slot first.
-        state = { seq: Math.max(...seqs) + 1, next: seqs[0]! <= seqs[1]! ? 0 : 1, sizes };
+        state = { seq: Math.max(...seqs) + 1, next: seqs[0]! <= seqs[1]! ? 0 : 1, sizes: [-1, -1] };
         this.#slots.set(key, state);
       }
       const path = (await this.#slotPaths(key))[state.next]!;
@@ -221,17 +240,18 @@ export class ResumableDownloadStore implements CheckpointStore {
         text += " ".repeat(old - size);
         size = old;
       }
-      if (!this.#directoryMade) {
-        await this.#fs.mkdir(this.directory);
-        this.#directoryMade = true;
-      }
       try {
-        await this.#write(path, text, old >= 0);
+        await this.#makeDirectory();
+        try {
+          await this.#write(path, text, old >= 0);
+        } catch (e) {
+          if (codeOf(e) !== "ENOENT") throw e;
+          this.#directoryMade = false; // removed since: make it again, once
+          await this.#makeDirectory();
+          await this.#write(path, text, false);
+        }
       } catch (e) {
-        if ((e as { code?: unknown })?.code !== "ENOENT") throw e;
-        // The directory was removed since: make it again, once.
-        await this.#fs.mkdir(this.directory);
-        await this.#write(path, text, false);
+        throw storeError(e, path, "cannot save the checkpoint");
       }
       state.sizes[state.next] = size;
       state.seq++;
@@ -239,13 +259,21 @@ export class ResumableDownloadStore implements CheckpointStore {
     });
   }
 
+  async #makeDirectory(): Promise<void> {
+    if (this.#directoryMade) return;
+    await (await this.#files()).mkdir(this.directory, { mode: 0o700 });
+    this.#directoryMade = true;
+  }
+
   /**
-   * Writes a slot: in place when the file exists (one write, no rename: saving progress
-   * every MiB must cost microseconds), created atomically otherwise. fsync'd when durable.
+   * Writes a slot: in place once this store has written it (one write, no rename), else
+   * whole through a new 0600 file renamed over it (which also replaces a slot of an older
+   * version's wider mode). Flushed when durable.
    */
-  async #write(path: string, text: string, exists: boolean): Promise<void> {
-    if (exists) await this.#fs.overwriteText(path, text, { durable: this.#durable });
-    else await this.#fs.writeTextAtomic(path, text, { durable: this.#durable });
+  async #write(path: string, text: string, ours: boolean): Promise<void> {
+    const fs = await this.#files();
+    if (ours) await overwriteText(fs, path, text, { durable: this.#durable });
+    else await writeTextAtomic(fs, path, text, { durable: this.#durable });
   }
 
   /** Removes the record under `key`; a missing record is fine. */
@@ -253,7 +281,33 @@ export class ResumableDownloadStore implements CheckpointStore {
     checkKey(key);
     return this.#serial(async () => {
       this.#slots.delete(key);
-      for (const path of await this.#slotPaths(key)) await this.#fs.remove(path);
+      const fs = await this.#files();
+      for (const path of await this.#slotPaths(key)) {
+        await fs.remove(path).catch((e) => {
+          throw storeError(e, path, "cannot remove the checkpoint");
+        });
+      }
+    });
+  }
+
+  /**
+   * Removes the records not written for `olderThan` milliseconds (default 7 days), and the
+   * temp files they name (only files named like a temp file of the record's target), and
+   * leftovers of interrupted writes.
+   *
+   * @example
+   * ```ts ignore
+   * const { records, tempFiles } = await new ResumableDownloadStore().prune();
+   * console.log(`removed ${records} records and ${tempFiles} temp files`);
+   * ```
+   */
+  prune(options: PruneOptions = {}): Promise<PruneResult> {
+    return this.#serial(async () => {
+      try {
+        return await pruneStore(await this.#files(), this.directory, options);
+      } catch (e) {
+        throw storeError(e, this.directory, "cannot prune the store");
+      }
     });
   }
 }
