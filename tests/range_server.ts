@@ -32,6 +32,13 @@ export async function rangeServer(data: Uint8Array, options: { cors?: boolean } 
     served += body.length;
     res.end(body);
   });
+  // Keep-alive connections the client's pool holds would keep close() waiting (Deno's
+  // node:http has no idle timeout for them): they are ended with the server.
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   return {
@@ -40,6 +47,10 @@ export async function rangeServer(data: Uint8Array, options: { cors?: boolean } 
     ranges: () => ranges,
     served: () => served,
     resetServed: () => void (served = 0),
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }

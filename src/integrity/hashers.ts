@@ -5,11 +5,10 @@
  * plain-JS versions here (`md5.ts`, `crc32.ts`) where it cannot (Cloudflare's workerd
  * forbids run-time compilation). SHA-1/256/512 have no fallback: `crypto.subtle` cannot
  * stream a file, so without WebAssembly those checksums are not used (and not claimed in
- * `verifiedBy`).
+ * `verifiedBy`). `hash-wasm` is imported on first use, so nothing loads it up front.
  *
  * @module
  */
-import { createCRC32, createMD5, createSHA1, createSHA256, createSHA512 } from "hash-wasm";
 import { Crc32, CRC32_POLY, CRC32C_POLY } from "./crc32.ts";
 import { Md5 } from "./md5.ts";
 
@@ -32,7 +31,11 @@ export interface Hasher {
   digest(): string;
 }
 
-function wasm(name: DigestName) {
+/** The `hash-wasm` hasher for `name`; the module is loaded on first use (optional, like wasm). */
+async function wasm(name: DigestName) {
+  const { createCRC32, createMD5, createSHA1, createSHA256, createSHA512 } = await import(
+    "hash-wasm"
+  );
   switch (name) {
     case "md5":
       return createMD5();
