@@ -124,6 +124,25 @@ describe("FileLock", () => {
     }
   });
 
+  it("works where hard links are not supported (link fails with EPERM)", async () => {
+    const dir = await tempDir();
+    try {
+      const { fs, proc } = await fileLock();
+      const noLinks = Object.assign(Object.create(Object.getPrototypeOf(fs)), fs, {
+        link: () => Promise.reject(Object.assign(new Error("not permitted"), { code: "EPERM" })),
+      });
+      const lock = new FileLock(noLinks, proc);
+      const target = join(dir.path, "a.bin");
+      const release = await lock.acquire(target);
+      assert.equal(JSON.parse(await readFile(`${target}.lock`, "utf8")).pid, process.pid);
+      await assert.rejects(lock.acquire(target), DownloadLockedError);
+      await release();
+      assert.deepEqual(await readdir(dir.path), []);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it("a symbolic link planted at the lock path: LocalFileError (ELOOP), victim untouched", async () => {
     const dir = await tempDir();
     try {

@@ -130,7 +130,10 @@ export class FileLock implements TargetLock {
       return true;
     } catch (e) {
       if (codeOf(e) === "EEXIST") return false;
-      throw e;
+      // No hard links here (FAT, some network file systems): create it in place; a reader
+      // that finds it half-written waits a moment (see #take).
+      if (codeOf(e) === "ENOENT") throw e;
+      return await createExclusive(fs, path, text);
     } finally {
       await fs.remove(tmp);
     }
