@@ -35,6 +35,9 @@ export { Bucket, OssObjectSource } from "./src/sources/oss/mod.ts";
 export type {
   BucketFromEnvOptions,
   BucketOptions,
+  ListedObject,
+  ListObjectsOptions,
+  ListObjectsPage,
   OssObjectSourceOptions,
   OssRequestInit,
   QueryInit,
