@@ -339,6 +339,36 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     assert.equal(n, 20);
   });
 
+  it("downloadMany: one request per small object; empty, mid-size and large objects too", {
+    timeout: 60_000,
+  }, async () => {
+    await seeded;
+    const mid = `${PREFIX}big/3 MiB+.bin`; // above the prefetched 256 KiB, below the threshold
+    const large = `${PREFIX}big/12 MiB.bin`; // above the threshold: ranges
+    const keys = [
+      ...FILE_KEYS.filter((k) => SIZES.get(k)! > 0 && SIZES.get(k)! < 100_000).slice(0, 10),
+      `${PREFIX}empty.bin`,
+      mid,
+      large,
+    ];
+    const result = await downloadMany(
+      keys.map((k, i) => ({ source: mock.urlFor(B, k), filename: join(out(), `p${i}`) })),
+      { store: store(), concurrency: 4, multigetThreshold: 4 * MiB },
+    );
+    assert.equal(result.downloaded, keys.length);
+    for (const [i, k] of keys.entries()) {
+      assert.ok(sameBytes(await fileBytes(join(out(), `p${i}`)), data.get(k)!), k);
+      if (SIZES.get(k)! > 0 && SIZES.get(k)! < 100_000) {
+        assert.equal(mock.log.filter((e) => e.key === k).length, 1, k);
+      }
+    }
+    // Mid-size: the first 256 KiB kept, the rest asked for behind them; nothing twice.
+    assert.equal(mock.log.filter((e) => e.key === mid).length, 2);
+    assert.equal(mock.bytesServed({ key: mid }), SIZES.get(mid)!);
+    // Large: the first 256 KiB asked for and dropped (at most that much extra), then ranges.
+    assert.ok(mock.bytesServed({ key: large }) <= SIZES.get(large)! + 256 * 1024);
+  });
+
   it("rateLimit caps the rate across objects (at least the time the limit implies)", {
     timeout: 60_000,
   }, async () => {

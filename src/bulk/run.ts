@@ -11,6 +11,7 @@ import type { FileSystem } from "../fs/types.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import type { BulkEvent, BulkResult, ResolvedBulk } from "./options.ts";
+import { PrefetchingSource } from "./prefetch_source.ts";
 import { RateLimitedSource, RateLimiter } from "./rate_limit.ts";
 import { readDoneRecord, recordMatches, type RemoteState, writeDoneRecord } from "./record.ts";
 
@@ -86,7 +87,11 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
       emit({ type: "skipped", key: job.key, filename, size: remote.size });
       return;
     }
+    let prefetching: PrefetchingSource | undefined;
     if (job.remote === undefined && remote?.info) source = new StatOnce(source, remote.info);
+    else if (job.remote === undefined) {
+      source = prefetching = new PrefetchingSource(source, o.resolved.multigetThreshold);
+    }
     if (limiter) source = new RateLimitedSource(source, limiter);
     const size = remote?.size;
     if (size !== undefined) sizeTotal += size;
@@ -126,6 +131,8 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
         ...(size === undefined ? {} : { size }),
       });
       if (o.failFast) throw error;
+    } finally {
+      await prefetching?.release();
     }
   };
 
@@ -169,10 +176,11 @@ async function knownRemote(
   ctx: BatchContext,
   signal: AbortSignal,
 ): Promise<StatState | undefined> {
-  const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
-  if (!record) return undefined;
+  // No local file, nothing to skip: one stat instead of a record lookup.
   const local = await ctx.fs.stat(job.target);
-  if (!local?.isFile || local.size !== record.size) return undefined;
+  if (!local?.isFile) return undefined;
+  const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
+  if (!record || local.size !== record.size) return undefined;
   let info;
   try {
     info = await job.source!.stat(signal);
@@ -187,10 +195,10 @@ async function knownRemote(
 
 /** Whether the local file is the recorded download of this very object. */
 async function unchanged(job: Job, remote: RemoteState, ctx: BatchContext): Promise<boolean> {
-  const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
-  if (!record || !recordMatches(record, remote)) return false;
   const local = await ctx.fs.stat(job.target);
-  return local?.isFile === true && local.size === remote.size;
+  if (local?.isFile !== true || local.size !== remote.size) return false;
+  const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
+  return record !== undefined && recordMatches(record, remote);
 }
 
 /** A source whose first `stat()` is answered from a `stat()` already made. */
