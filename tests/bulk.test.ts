@@ -154,6 +154,32 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     await mock.put(B, changed, data.get(changed)!);
   });
 
+  it("aborting the signal stops the batch; the same call again finishes it", {
+    timeout: 60_000,
+  }, async () => {
+    await seeded;
+    const controller = new AbortController();
+    const stop = new Error("stop here");
+    let done = 0;
+    const opts = { store: store(), include: ["sub/**"], exclude: ["ключ*"], concurrency: 4 };
+    await assert.rejects(
+      downloadPrefix(bucket(), PREFIX, out(), {
+        ...opts,
+        signal: controller.signal,
+        onObject: (e) => e.type === "done" && ++done === 20 && controller.abort(stop),
+      }),
+      (e) => e === stop,
+    );
+    const again = await downloadPrefix(bucket(), PREFIX, out(), opts);
+    assert.ok(again.skipped >= 20, `skipped ${again.skipped}`);
+    assert.deepEqual(again.failed, []);
+    const expected = FILE_KEYS.map((k) => k.slice(PREFIX.length)).filter(
+      keyFilter(opts.include, opts.exclude),
+    );
+    assert.equal(again.skipped + again.downloaded, expected.length);
+    assert.deepEqual(await filesUnder(out()), expected.sort());
+  });
+
   it("skipUnchanged: false fetches everything again", { timeout: 60_000 }, async () => {
     await seeded;
     const opts = { store: store(), include: ["plain*"], concurrency: 4 };
