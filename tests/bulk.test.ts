@@ -180,6 +180,62 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     assert.deepEqual(await filesUnder(out()), expected.sort());
   });
 
+  it("files already there without a record are recognised by the MD5 in their ETag", {
+    timeout: 60_000,
+  }, async () => {
+    await seeded;
+    const keys = FILE_KEYS.filter((k) => k.includes("/plain ") && SIZES.get(k)! > 100).slice(0, 6);
+    const multipart = `${PREFIX}mp/multi.bin`;
+    await mock.put(B, multipart, randomBytes(5000, 77), { objectType: "Multipart" });
+    try {
+      const { mkdir } = await import("node:fs/promises");
+      for (const [i, k] of keys.entries()) {
+        const path = join(out(), k.slice(PREFIX.length));
+        await mkdir(join(path, ".."), { recursive: true });
+        // Two right files, one of the right size but other bytes.
+        await writeFile(path, i === 0 ? randomBytes(SIZES.get(k)!, 12345) : data.get(k)!);
+      }
+      await mkdir(join(out(), "mp"), { recursive: true });
+      await writeFile(join(out(), "mp", "multi.bin"), mock.object(B, multipart)!.data);
+      const include = [...keys.map((k) => k.slice(PREFIX.length)), "mp/*"];
+      const result = await downloadPrefix(bucket(), PREFIX, out(), { store: store(), include });
+      assert.equal(result.skipped, keys.length - 1);
+      assert.equal(result.downloaded, 2, "the wrong one and the multipart one (no MD5 ETag)");
+      assert.equal(mock.log.filter((e) => e.method === "GET" && e.key !== "").length, 2);
+      assert.ok(
+        sameBytes(await fileBytes(join(out(), keys[0]!.slice(PREFIX.length))), data.get(keys[0]!)!),
+      );
+      // Now recorded: the next run needs neither requests nor hashing.
+      mock.resetStats();
+      const again = await downloadPrefix(bucket(), PREFIX, out(), { store: store(), include });
+      assert.equal(again.skipped, keys.length + 1);
+      assert.equal(mock.log.filter((e) => e.key !== "").length, 0);
+      // downloadMany asks once per file that is there, and recognises it the same way.
+      mock.resetStats();
+      const many = await downloadMany(
+        keys.map((k) => ({
+          source: mock.urlFor(B, k),
+          filename: join(out(), "m", k.slice(PREFIX.length)),
+        })),
+        { store: store() },
+      );
+      assert.equal(many.downloaded, keys.length);
+      mock.resetStats();
+      const freshStore = new ResumableDownloadStore({ root: dir.path, dir: "other-store" });
+      const many2 = await downloadMany(
+        keys.map((k) => ({
+          source: mock.urlFor(B, k),
+          filename: join(out(), "m", k.slice(PREFIX.length)),
+        })),
+        { store: freshStore },
+      );
+      assert.equal(many2.skipped, keys.length);
+      assert.ok(mock.bytesServed() <= keys.length, "one-byte stats only");
+    } finally {
+      mock.remove(B, multipart);
+    }
+  });
+
   it("skipUnchanged: false fetches everything again", { timeout: 60_000 }, async () => {
     await seeded;
     const opts = { store: store(), include: ["plain*"], concurrency: 4 };

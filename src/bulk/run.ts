@@ -11,6 +11,7 @@ import type { FileSystem } from "../fs/types.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import type { BulkEvent, BulkResult, ResolvedBulk } from "./options.ts";
+import { etagMd5, fileMd5 } from "./local_md5.ts";
 import { PrefetchingSource } from "./prefetch_source.ts";
 import { RateLimitedSource, RateLimiter } from "./rate_limit.ts";
 import { readDoneRecord, recordMatches, type RemoteState, writeDoneRecord } from "./record.ts";
@@ -168,19 +169,16 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
 type StatState = RemoteState & { info?: Awaited<ReturnType<ObjectSource["stat"]>> };
 
 /**
- * Without a listing, what the object is now, but only when it could matter: a record
- * exists and the local file has its size. Otherwise `undefined` (no request made).
+ * Without a listing, what the object is now, but only when it could matter: the local file
+ * exists. Otherwise `undefined` (no request made).
  */
 async function knownRemote(
   job: Job,
   ctx: BatchContext,
   signal: AbortSignal,
 ): Promise<StatState | undefined> {
-  // No local file, nothing to skip: one stat instead of a record lookup.
   const local = await ctx.fs.stat(job.target);
   if (!local?.isFile) return undefined;
-  const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
-  if (!record || local.size !== record.size) return undefined;
   let info;
   try {
     info = await job.source!.stat(signal);
@@ -193,12 +191,25 @@ async function knownRemote(
   return state;
 }
 
-/** Whether the local file is the recorded download of this very object. */
+/**
+ * Whether the local file is this very object: its download record still matches, or (no
+ * record) the object's ETag is a content MD5 and the file has that MD5 (then the record is
+ * written, so the next run needs no hashing).
+ */
 async function unchanged(job: Job, remote: RemoteState, ctx: BatchContext): Promise<boolean> {
   const local = await ctx.fs.stat(job.target);
   if (local?.isFile !== true || local.size !== remote.size) return false;
   const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
-  return record !== undefined && recordMatches(record, remote);
+  if (record) return recordMatches(record, remote);
+  const md5 = etagMd5(remote.etag);
+  if (md5 === undefined) return false;
+  try {
+    if (await fileMd5(ctx.fs, job.target, remote.size) !== md5) return false;
+  } catch {
+    return false; // unreadable: download it
+  }
+  await writeDoneRecord(ctx.store, job.source!.id, job.target, remote);
+  return true;
 }
 
 /** A source whose first `stat()` is answered from a `stat()` already made. */
