@@ -29,8 +29,8 @@ function isSource(value: unknown): value is ObjectSource {
 
 /**
  * Downloads each item's source to its filename, `concurrency` at a time, with the same
- * machinery as {@linkcode downloadPrefix}: skip unchanged (a `HEAD` per item that has a
- * download record and a local file of the recorded size; none otherwise), per-object
+ * machinery as {@linkcode downloadPrefix}: skip unchanged (one small request per item whose
+ * file is already there; none otherwise), one request per small object, per-object
  * events and collected failures, shards (by the source's id), a shared rate limit.
  * `include`/`exclude` match the filename.
  *

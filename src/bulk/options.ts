@@ -59,8 +59,9 @@ export interface BulkOptions extends DownloadOptions {
   /**
    * A local file whose size and checksum (ETag / CRC-64 recorded when it was downloaded)
    * still match the object is not fetched again. The record lives in the checkpoint store.
-   * With a listing (`downloadPrefix`) this costs no request; `downloadMany` asks with a HEAD
-   * when a record exists.
+   * With a listing (`downloadPrefix`) this costs no request; `downloadMany` asks the server
+   * (one small request) for files that are there. A file without a record is recognised
+   * when the object's ETag is the MD5 of its content and the file has that MD5.
    * @default {true}
    */
   skipUnchanged?: boolean;
