@@ -451,6 +451,27 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     assert.ok(mock.bytesServed({ key: large }) <= SIZES.get(large)! + 256 * 1024);
   });
 
+  it("downloadMany: once most objects are too large to prefetch, stat goes back to one byte", {
+    timeout: 60_000,
+  }, async () => {
+    await seeded;
+    const keys = [`${PREFIX}big/3 MiB+.bin`, `${PREFIX}sub/ключ.bin`, `${PREFIX}big/12 MiB.bin`];
+    const result = await downloadMany(
+      keys.map((k, i) => ({ source: mock.urlFor(B, k), filename: join(out(), `L${i}`) })),
+      { store: store(), concurrency: 1, multigetThreshold: MiB, numThreads: 2 },
+    );
+    assert.equal(result.downloaded, 3);
+    for (const [i, k] of keys.entries()) {
+      assert.ok(sameBytes(await fileBytes(join(out(), `L${i}`)), data.get(k)!), k);
+    }
+    const sizes = keys.reduce((n, k) => n + SIZES.get(k)!, 0);
+    const served = keys.reduce((n, k) => n + mock.bytesServed({ key: k }), 0);
+    // The first prefetch (at most 256 KiB dropped), then one-byte stats.
+    assert.ok(served <= sizes + 256 * 1024 + 2, `${served - sizes} bytes more than the objects`);
+    const ranges = mock.log.filter((e) => e.key === keys[2]).map((e) => e.headers["range"]);
+    assert.equal(ranges[0], "bytes=0-0");
+  });
+
   it("rateLimit caps the rate across objects (at least the time the limit implies)", {
     timeout: 60_000,
   }, async () => {

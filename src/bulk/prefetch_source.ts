@@ -5,8 +5,9 @@
  * headers, and for an object below the engine's `multigetThreshold` (which the engine asks
  * for in one piece) keeps the body and hands it to the engine's `read()`: the whole object
  * when it fitted, else those bytes followed by a ranged `GET` of the rest (with `If-Match`).
- * Larger objects: the body is cancelled at once and the engine reads as usual. Checks (ETag,
- * length, CRC-64) stay the engine's.
+ * Larger objects: the body is cancelled at once and the engine reads as usual; once most
+ * objects of a batch were that large, the batch goes back to the plain `stat()`. Checks
+ * (ETag, length, CRC-64) stay the engine's.
  *
  * @module
  */
@@ -16,6 +17,26 @@ import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts
 
 /** How much the `stat()` request asks for. */
 export const PREFETCH_BYTES = 256 * 1024;
+
+/**
+ * What a batch has seen so far: when most objects turned out too large to prefetch, the
+ * 256 KiB a prefetch asks for would mostly be dropped, so the plain `stat()` is used.
+ */
+export class PrefetchPolicy {
+  #small = 0;
+  #large = 0;
+
+  /** Whether the next object should be prefetched. */
+  get worthIt(): boolean {
+    return this.#large <= this.#small;
+  }
+
+  /** Counts an object that was (`true`) or was not small enough. */
+  saw(small: boolean): void {
+    if (small) this.#small++;
+    else this.#large++;
+  }
+}
 
 /** An {@linkcode ObjectSource} whose `stat()` prefetches small objects whole. */
 export class PrefetchingSource implements ObjectSource {
@@ -27,17 +48,26 @@ export class PrefetchingSource implements ObjectSource {
   /** The prefetched answer: bytes `[0, length)` of an object of `size` bytes. */
   #held: { response: Response; size: number; length: number } | undefined;
 
-  /** `threshold`: the engine's `multigetThreshold` (objects it fetches in one GET). */
-  constructor(inner: ObjectSource, threshold: number) {
+  readonly #policy: PrefetchPolicy;
+
+  /**
+   * `threshold`: the engine's `multigetThreshold` (objects it fetches in one GET);
+   * `policy`: shared by the sources of one batch.
+   */
+  constructor(inner: ObjectSource, threshold: number, policy = new PrefetchPolicy()) {
     this.#inner = inner;
     this.id = inner.id;
     this.#threshold = threshold;
+    this.#policy = policy;
   }
 
   /** Size and validators from a `GET` of the first bytes (the real `stat()` after a restart). */
   async stat(signal?: AbortSignal): Promise<ObjectInfo> {
     await this.release();
-    if (this.#statted) return this.#inner.stat(signal);
+    if (this.#statted || !this.#policy.worthIt) {
+      this.#statted = true;
+      return this.#inner.stat(signal);
+    }
     this.#statted = true;
     let response: Response;
     try {
@@ -78,6 +108,7 @@ export class PrefetchingSource implements ObjectSource {
     if (crc) info.crc64 = crc.trim();
     const version = h.get("x-oss-version-id");
     if (version) info.versionId = version;
+    this.#policy.saw(size < this.#threshold);
     if (size < this.#threshold && response.body) this.#held = { response, size, length };
     else await response.body?.cancel().catch(() => {});
     return info;

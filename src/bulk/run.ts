@@ -12,7 +12,7 @@ import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import type { BulkEvent, BulkResult, ResolvedBulk } from "./options.ts";
 import { etagMd5, fileMd5 } from "./local_md5.ts";
-import { PrefetchingSource } from "./prefetch_source.ts";
+import { PrefetchingSource, PrefetchPolicy } from "./prefetch_source.ts";
 import { RateLimitedSource, RateLimiter } from "./rate_limit.ts";
 import { readDoneRecord, recordMatches, type RemoteState, writeDoneRecord } from "./record.ts";
 
@@ -55,6 +55,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
   const stop = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
   const limiter = o.rateLimit === undefined ? undefined : new RateLimiter(o.rateLimit);
+  const policy = new PrefetchPolicy();
   const emit = (event: BulkEvent) => {
     try {
       o.onObject?.(event);
@@ -91,7 +92,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
     let prefetching: PrefetchingSource | undefined;
     if (job.remote === undefined && remote?.info) source = new StatOnce(source, remote.info);
     else if (job.remote === undefined) {
-      source = prefetching = new PrefetchingSource(source, o.resolved.multigetThreshold);
+      source = prefetching = new PrefetchingSource(source, o.resolved.multigetThreshold, policy);
     }
     if (limiter) source = new RateLimitedSource(source, limiter);
     const size = remote?.size;
