@@ -83,7 +83,8 @@ export async function downloadPrefix(
       if (o.shard && !inShard(key, o.shard)) continue;
       const path = keyToRelativePath(relative);
       if (typeof path !== "string") {
-        yield { key, target: joinUnder(root, "?"), invalid: path };
+        // Never written: the name is shown as the key would have it, for the report.
+        yield { key, target: joinUnder(root, relative.replace(/^\/+/, "")), invalid: path };
         continue;
       }
       const inner = new OssObjectSource(bucket, key, sourceOptions);
