@@ -258,6 +258,41 @@ describe("the CLI against the mock OSS", () => {
     }
   });
 
+  it("-r interrupted (SIGINT) exits 130 and says how to finish", { timeout: 60_000 }, async () => {
+    const controller = new AbortController();
+    let stdout = "", stderr = "";
+    const code = await runCli(
+      [
+        "-r",
+        "--json",
+        "-j",
+        "2",
+        ...common(),
+        "--exclude",
+        "big/**",
+        `oss://${B}/set/`,
+        join(d(), "out"),
+      ],
+      {
+        stdout: {
+          write: (s: string) => {
+            stdout += s;
+            if (s.includes('"type":"done"')) controller.abort();
+          },
+        },
+        stderr: { write: (s: string) => void (stderr += s) },
+        env: CLEAN_ENV,
+        isTTY: false,
+        signal: controller.signal,
+      },
+    );
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted: .*run the same command again/);
+    const last = events(stdout).at(-1)!;
+    assert.equal(last.event, "error");
+    assert.equal(last.exitCode, 130);
+  });
+
   it("-i FILE and -i - (stdin): lines URL [name], names kept under the directory", {
     timeout: 60_000,
   }, async () => {
