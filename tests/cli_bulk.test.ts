@@ -162,6 +162,7 @@ describe("CLI arguments for many objects and the curl habits", () => {
     usage(["-r", "-i", "f", "oss://b/p"], /cannot be combined/, { OSS_ENDPOINT: "h" });
     usage(["-r", "-o", "f", "oss://b/p"], /-o\/--output names one file/, { OSS_ENDPOINT: "h" });
     usage(["-o", "f", "https://h/a", "extra"], /too many arguments/);
+    usage(["-i", "f", "--sha256", "a".repeat(64)], /--sha256 is one file's digest/);
     usage(["-H", "no colon", "https://h/a"], /-H\/--header/);
     usage(["--retries", "-1", "https://h/a"], /--retries/);
   });

@@ -477,6 +477,9 @@ function parseBulkArgs(
   if (values.output !== undefined) {
     throw new UsageError("-o/--output names one file: with -r or -i give a directory instead");
   }
+  if (values.sha256 !== undefined) {
+    throw new UsageError("--sha256 is one file's digest: it does not apply to -r or -i");
+  }
   let prefix: BulkCliOptions["prefix"];
   let rest = positionals;
   if (values.recursive) {
