@@ -475,7 +475,12 @@ describe("the CLI against the mock OSS", () => {
     }
     assert.ok(refetched <= 4, `${refetched} objects in flight at the kill were fetched again`);
     const summary = events(second.stdout).find((e) => e.event === "summary")!;
-    assert.equal(summary.skipped, doneBefore.length);
+    // Done before the kill, plus objects finished whose event was not out yet (at most -j).
+    assert.ok(
+      (summary.skipped as number) >= doneBefore.length &&
+        (summary.skipped as number) <= doneBefore.length + 4,
+      `${summary.skipped} skipped, ${doneBefore.length} done before the kill`,
+    );
 
     mock.resetStats();
     const third = child(args);
