@@ -12,11 +12,13 @@ import { join } from "node:path";
 import {
   Bucket,
   type BulkEvent,
+  type CheckpointStore,
   downloadMany,
   downloadPrefix,
   HttpSource,
   IntegrityError,
   LocalFileError,
+  MemoryCheckpointStore,
   OssError,
   RateLimitedSource,
   RateLimiter,
@@ -235,6 +237,33 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
       mock.remove(B, multipart);
     }
   });
+
+  it(
+    "a store that fails on records costs skips, never the batch",
+    { timeout: 60_000 },
+    async () => {
+      await seeded;
+      const inner = new MemoryCheckpointStore();
+      const broken: CheckpointStore = {
+        get: (
+          k,
+        ) => (k.startsWith("bulk-done") ? Promise.reject(new Error("get broke")) : inner.get(k)),
+        put: (
+          k,
+          v,
+        ) => (k.startsWith("bulk-done") ? Promise.reject(new Error("put broke")) : inner.put(k, v)),
+        delete: (k) => inner.delete(k),
+      };
+      const include = ["plain*"];
+      const first = await downloadPrefix(bucket(), PREFIX, out(), { store: broken, include });
+      assert.ok(first.downloaded > 10);
+      assert.deepEqual(first.failed, [], "records that cannot be written do not fail the files");
+      // The files are there now, so the skip check reads records: each read fails on its own.
+      const second = await downloadPrefix(bucket(), PREFIX, out(), { store: broken, include });
+      assert.equal(second.failed.length, first.downloaded);
+      assert.match(second.failed[0]!.error.message, /get broke/);
+    },
+  );
 
   it("skipUnchanged: false fetches everything again", { timeout: 60_000 }, async () => {
     await seeded;

@@ -82,11 +82,22 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
       return;
     }
     let source = job.source;
-    const remote: StatState | undefined = job.remote ??
-      (o.skipUnchanged ? await knownRemote(job, ctx, signal) : undefined);
-    if (remote && o.skipUnchanged && await unchanged(job, remote, ctx)) {
-      result.skipped++;
-      emit({ type: "skipped", key: job.key, filename, size: remote.size });
+    let remote: StatState | undefined = job.remote;
+    try {
+      if (o.skipUnchanged) {
+        remote ??= await knownRemote(job, ctx, signal);
+        if (remote && await unchanged(job, remote, ctx)) {
+          result.skipped++;
+          emit({ type: "skipped", key: job.key, filename, size: remote.size });
+          return;
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) throw ctx.signal?.aborted ? ctx.signal.reason : e;
+      const error = asDownloadError(e);
+      result.failed.push({ key: job.key, error });
+      emit({ type: "failed", key: job.key, filename, error });
+      if (o.failFast) throw error;
       return;
     }
     let prefetching: PrefetchingSource | undefined;
@@ -117,7 +128,11 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
       const state: RemoteState = { size: downloaded.size };
       if (downloaded.etag !== undefined) state.etag = downloaded.etag;
       if (downloaded.crc64 !== undefined) state.crc64 = downloaded.crc64;
-      if (o.skipUnchanged) await writeDoneRecord(ctx.store, source.id, filename, state);
+      if (o.skipUnchanged) {
+        // The file is in place and verified whatever happens to its record; without one the
+        // next run recognises it by its MD5 or fetches it again.
+        await writeDoneRecord(ctx.store, source.id, filename, state).catch(() => {});
+      }
       result.downloaded++;
       result.bytesFetched += downloaded.bytesFetched;
       emit({ type: "done", key: job.key, filename, size: downloaded.size, result: downloaded });
@@ -134,6 +149,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
       });
       if (o.failFast) throw error;
     } finally {
+      consumed.delete(filename);
       await prefetching?.release();
     }
   };
