@@ -27,6 +27,7 @@ import {
 import { useMockOss } from "./mock_fixture.ts";
 import { fileBytes, MiB, randomBytes, sameBytes } from "./helpers.ts";
 import { inShard } from "../src/bulk/shard.ts";
+import { recordStores } from "../src/bulk/record.ts";
 import { keyFilter } from "../src/bulk/filters.ts";
 import { absolutePath, keyToRelativePath } from "../src/bulk/paths.ts";
 
@@ -543,6 +544,19 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     assert.ok(
       keyFilter(["a?[0-9].t[!x]t"])("ab7.tat") && !keyFilter(["a?[0-9].t[!x]t"])("ab7.txt"),
     );
+  });
+
+  it("records of a file store are spread over sibling instances; other stores are used as given", async () => {
+    const main = store();
+    const pick = recordStores(main, 8);
+    const targets = Array.from({ length: 64 }, (_, i) => `/x/${i}.bin`);
+    const used = new Set(targets.map(pick));
+    assert.ok(used.size > 1 && used.size <= 8);
+    assert.equal(pick(targets[0]!), pick(targets[0]!), "a target always goes to the same one");
+    await pick(targets[3]!).put("k", { v: 1 });
+    assert.deepEqual(await main.get("k"), { v: 1 });
+    const memory = new MemoryCheckpointStore();
+    assert.equal(recordStores(memory, 8)(targets[3]!), memory);
   });
 
   it("bad options are TypeError/RangeError naming the option", async () => {

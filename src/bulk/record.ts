@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { ResumableDownloadStore } from "../stores/file.ts";
 import type { CheckpointStore } from "../stores/store.ts";
+import { fnv1a32 } from "./shard.ts";
 
 /** The record's format tag. */
 export const DONE_RECORD_KIND = "resumable-download/bulk-done@1";
@@ -104,4 +106,27 @@ export function recordMatches(
     compared++;
   }
   return compared > 0;
+}
+
+/**
+ * Where the record of a target is written. The file store runs its `put`s one after the
+ * other (per instance), and a record's first `put` is several file operations: with many
+ * objects finishing at once that queue, not the network, sets the pace. So for a plain
+ * {@linkcode ResumableDownloadStore}, records go through `size` instances over the same
+ * directory, each target always to the same one (by a hash of its path); they write
+ * without `durable` (a record lost to a power cut only costs a refetch or an MD5 check).
+ * Any other store is used as it is.
+ */
+export function recordStores(
+  store: CheckpointStore,
+  size: number,
+): (target: string) => CheckpointStore {
+  if (!(store instanceof ResumableDownloadStore) || store.constructor !== ResumableDownloadStore) {
+    return () => store;
+  }
+  const pool: CheckpointStore[] = [store];
+  for (let i = 1; i < size; i++) {
+    pool.push(new ResumableDownloadStore({ root: store.directory, dir: "." }));
+  }
+  return (target) => pool[fnv1a32(target) % pool.length]!;
 }

@@ -14,7 +14,13 @@ import type { BulkEvent, BulkResult, ResolvedBulk } from "./options.ts";
 import { etagMd5, fileMd5 } from "./local_md5.ts";
 import { PrefetchingSource, PrefetchPolicy } from "./prefetch_source.ts";
 import { RateLimitedSource, RateLimiter } from "./rate_limit.ts";
-import { readDoneRecord, recordMatches, type RemoteState, writeDoneRecord } from "./record.ts";
+import {
+  readDoneRecord,
+  recordMatches,
+  recordStores,
+  type RemoteState,
+  writeDoneRecord,
+} from "./record.ts";
 
 /** One object of a batch. */
 export interface Job {
@@ -56,6 +62,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
   const limiter = o.rateLimit === undefined ? undefined : new RateLimiter(o.rateLimit);
   const policy = new PrefetchPolicy();
+  const records = recordStores(ctx.store, o.concurrency);
   const emit = (event: BulkEvent) => {
     try {
       o.onObject?.(event);
@@ -86,7 +93,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
     try {
       if (o.skipUnchanged) {
         remote ??= await knownRemote(job, ctx, signal);
-        if (remote && await unchanged(job, remote, ctx)) {
+        if (remote && await unchanged(job, remote, ctx, records(filename))) {
           result.skipped++;
           emit({ type: "skipped", key: job.key, filename, size: remote.size });
           return;
@@ -131,7 +138,7 @@ export async function runBatch(jobs: AsyncIterable<Job>, ctx: BatchContext): Pro
       if (o.skipUnchanged) {
         // The file is in place and verified whatever happens to its record; without one the
         // next run recognises it by its MD5 or fetches it again.
-        await writeDoneRecord(ctx.store, source.id, filename, state).catch(() => {});
+        await writeDoneRecord(records(filename), source.id, filename, state).catch(() => {});
       }
       result.downloaded++;
       result.bytesFetched += downloaded.bytesFetched;
@@ -213,7 +220,12 @@ async function knownRemote(
  * record) the object's ETag is a content MD5 and the file has that MD5 (then the record is
  * written, so the next run needs no hashing).
  */
-async function unchanged(job: Job, remote: RemoteState, ctx: BatchContext): Promise<boolean> {
+async function unchanged(
+  job: Job,
+  remote: RemoteState,
+  ctx: BatchContext,
+  recordStore: CheckpointStore,
+): Promise<boolean> {
   const local = await ctx.fs.stat(job.target);
   if (local?.isFile !== true || local.size !== remote.size) return false;
   const record = await readDoneRecord(ctx.store, job.source!.id, job.target);
@@ -225,7 +237,7 @@ async function unchanged(job: Job, remote: RemoteState, ctx: BatchContext): Prom
   } catch {
     return false; // unreadable: download it
   }
-  await writeDoneRecord(ctx.store, job.source!.id, job.target, remote);
+  await writeDoneRecord(recordStore, job.source!.id, job.target, remote);
   return true;
 }
 
