@@ -300,7 +300,7 @@ export function parseOssUrl(text: string): { bucket: string; key: string } {
     throw new UsageError(
       `${
         JSON.stringify(text)
-      } names no object: use oss://BUCKET/KEY (whole buckets are not downloaded)`,
+      } names no object: use oss://BUCKET/KEY, or -r for everything under a prefix`,
     );
   }
   return { bucket, key };
