@@ -16,6 +16,8 @@
  * @module
  */
 export { downloadObject, resumableDownload, resumableDownloadUrl } from "./src/download.ts";
+export { downloadMany, downloadPrefix, RateLimitedSource, RateLimiter } from "./src/bulk/mod.ts";
+export type { BulkEvent, BulkItem, BulkOptions, BulkResult, Shard } from "./src/bulk/mod.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
 export type {
@@ -43,6 +45,9 @@ export { Bucket, OssObjectSource } from "./src/sources/oss/mod.ts";
 export type {
   BucketFromEnvOptions,
   BucketOptions,
+  ListedObject,
+  ListObjectsOptions,
+  ListObjectsPage,
   OssObjectSourceOptions,
   OssRequestInit,
   QueryInit,

@@ -198,8 +198,7 @@ describe("parseCliArgs", () => {
   });
 
   it("names the problem in every usage error", () => {
-    usage([], /missing <source> and <destination>/);
-    usage(["http://h/x"], /missing <destination>/);
+    usage([], /missing <source>/);
     usage(["http://h/x", "a", "b"], /too many arguments: "b"/);
     usage(["--bogus", "http://h/x", "a"], /unknown option --bogus/);
     usage(["http://h/x", "a", "--threads"], /--threads needs a value/);
@@ -315,7 +314,7 @@ describe("progress output", () => {
       isTTY: false,
     };
     assert.equal(await runCli(["--help"], io), 0);
-    assert.match(out, /^Usage: resumable-download \[options\] <source> <destination>/);
+    assert.match(out, /^Usage: resumable-download \[options\] <source> \[<destination>\]/);
     assert.match(out, /130 interrupted by Ctrl-C/);
     out = "";
     assert.equal(await runCli(["--version"], io), 0);

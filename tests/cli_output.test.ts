@@ -71,10 +71,10 @@ describe("escaping", () => {
 });
 
 describe("--retries", () => {
-  it("sets the attempts per request, 1 to 1000", () => {
+  it("sets the retries per request after the first attempt (curl's --retry), 0 to 999", () => {
     const parsed = parseCliArgs(["--retries", "3", "http://h/x", "y"]);
     assert.ok(parsed.command === "download" && parsed.options.retries === 3);
-    for (const bad of ["0", "1001", "x", "1.5"]) {
+    for (const bad of ["-1", "1000", "x", "1.5"]) {
       assert.throws(
         () => parseCliArgs(["--retries", bad, "http://h/x", "y"]),
         (e: unknown) =>
@@ -150,7 +150,7 @@ describe("the command's output", () => {
     const r = await cli([
       "--json",
       "--retries",
-      "2",
+      "1",
       "--store",
       store(),
       url.href,
@@ -161,7 +161,7 @@ describe("the command's output", () => {
     assert.match(r.stderr, /refused/i);
     assert.doesNotMatch(r.stderr, /resume/);
     const kinds = events(r.stdout).map((e) => e.event);
-    // --retries 2: two attempts, so one retry between them (none after the last), then the error.
+    // --retries 1: two attempts, so one retry between them (none after the last), then the error.
     assert.deepEqual(kinds, ["retry", "error"]);
     assert.match(String(events(r.stdout)[0]!.reason), /refused/i);
   });

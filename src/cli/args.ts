@@ -16,8 +16,14 @@ export { UsageError } from "./exit_codes.ts";
 /** Threads the CLI uses unless told otherwise (the library's default is 1). */
 export const DEFAULT_THREADS = 4;
 
+/** Objects a batch downloads at once unless `-j` says otherwise. */
+export const DEFAULT_JOBS = 8;
+
 /** The text `--help` prints. */
-export const USAGE: string = `Usage: resumable-download [options] <source> <destination>
+export const USAGE: string = `Usage: resumable-download [options] <source> [<destination>]
+       resumable-download [options] -o FILE <source>
+       resumable-download [options] -r oss://BUCKET/PREFIX [<directory>]
+       resumable-download [options] -i FILE|- [<directory>]
 
 Downloads a large object resumably: parallel Range requests into a temp file next to the
 destination, progress checkpointed so that an interrupted run (Ctrl-C, a dropped network,
@@ -28,7 +34,8 @@ file renamed onto the destination.
                  http(s)://HOST/PATH?QUERY  any URL whose server honours Range
                                             (presigned OSS URLs included)
   <destination>  a file path, or an existing directory (or a path ending in /) to
-                 save under the key's or the URL's last path segment
+                 save under the key's or the URL's last path segment; default: the
+                 current directory
 
 Options:
   --threads N           ranges downloaded at once, 1-${MAX_THREADS} (default ${DEFAULT_THREADS})
@@ -41,8 +48,28 @@ Options:
   --sha256 HEX          also check the file's SHA-256
   -q, --quiet           no progress and no summary on stderr (errors still are)
   --json                NDJSON events on stdout: start, progress, retry, done, error
+  -o, --output FILE     save to FILE (instead of <destination>)
+  -H, --header "N: V"   send this header with every request (repeatable)
+  --limit-rate SIZE     at most SIZE bytes per second, all connections together
+  --retries N           retries per request without progress (default 7)
   -h, --help            print this help and exit
   -V, --version         print the version and exit
+
+Many objects (each object resumable and verified; a file downloaded before whose object
+is unchanged is not fetched again, so rerunning a killed batch finishes it):
+  -r, --recursive       everything under oss://BUCKET/PREFIX, into <directory> (keys
+                        minus the prefix; folder markers skipped)
+  -i, --input-file FILE lines "URL [name]" (http(s):// or oss://; - reads stdin);
+                        name defaults to the URL's last path segment
+  -j, --jobs N          objects at once, 1-256 (default ${DEFAULT_JOBS}); --threads is per
+                        object (default 1 here)
+  --include GLOB        only keys (relative to the prefix) matching GLOB; repeatable;
+                        * within a path segment, ** across; no / = file name
+  --exclude GLOB        skip keys matching GLOB; repeatable; wins over --include
+  --shard I/N           only this machine's share (0 <= I < N) by a hash of the key
+  Progress is one line (objects and bytes), then a summary; --json prints one event per
+  object ("type": done, skipped, failed) and a summary. Exit status: that of the first
+  failed object (0 when none failed).
 
 OSS options (each falls back to the environment variable in brackets):
   --endpoint HOST       e.g. oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
@@ -66,6 +93,7 @@ Exit status:
 
 Examples:
   resumable-download https://example.com/big.iso ~/Downloads/
+  resumable-download -r -j 16 --include '*.parquet' oss://bucket/datasets/2024/ data/
   OSS_ACCESS_KEY_ID=... OSS_ACCESS_KEY_SECRET=... \\
     resumable-download --endpoint oss-cn-hangzhou.aliyuncs.com oss://bucket/dir/big.bin .
 `;
@@ -118,8 +146,6 @@ export interface CliOptions {
   threshold?: number;
   /** `--store`: the checkpoint directory. */
   store?: string;
-  /** `--retries`: attempts per request (`retry.limit`). */
-  retries?: number;
   /** `false` with `--no-verify`. */
   verify: boolean;
   /** `--sha256`, lowercase hex. */
@@ -128,13 +154,43 @@ export interface CliOptions {
   quiet: boolean;
   /** `--json`. */
   json: boolean;
+  /** `-H/--header "Name: value"`, in order. */
+  headers?: [string, string][];
+  /** `--limit-rate`, bytes per second for all connections together. */
+  limitRate?: number;
+  /** `--retries N`: attempts per request without progress are N + 1. */
+  retries?: number;
+}
+
+/** How to reach OSS: `--endpoint` and the other OSS flags (or their variables). */
+export type OssConnection = Omit<OssSourceSpec, "kind" | "text" | "bucket" | "key">;
+
+/** Many objects: `-r oss://bucket/prefix/ dir/` or `-i FILE [dir/]`. */
+export interface BulkCliOptions extends Omit<CliOptions, "source" | "destination"> {
+  /** `-r oss://BUCKET/PREFIX`: everything under the prefix. */
+  prefix?: { text: string; bucket: string; prefix: string };
+  /** `-i FILE`: lines `URL [name]`; `-` is stdin. */
+  inputFile?: string;
+  /** The OSS connection, when the flags or the environment name an endpoint. */
+  oss?: OssConnection;
+  /** Where the files go (default: the current directory). */
+  directory: string;
+  /** `-j/--jobs`: objects at once. */
+  jobs: number;
+  /** `--include` globs. */
+  include: string[];
+  /** `--exclude` globs. */
+  exclude: string[];
+  /** `--shard I/N`, 0-based index. */
+  shard?: { index: number; count: number };
 }
 
 /** What the command line asks for. */
 export type ParsedArgs =
   | { command: "help" }
   | { command: "version" }
-  | { command: "download"; options: CliOptions };
+  | { command: "download"; options: CliOptions }
+  | { command: "bulk"; options: BulkCliOptions };
 
 const OSS_FLAGS = {
   endpoint: "OSS_ENDPOINT",
@@ -163,7 +219,21 @@ const PARSE_OPTIONS = {
   "access-key-secret": { type: "string" },
   "security-token": { type: "string" },
   "signature-version": { type: "string" },
+  output: { type: "string", short: "o" },
+  header: { type: "string", short: "H", multiple: true },
+  "limit-rate": { type: "string" },
+  recursive: { type: "boolean", short: "r" },
+  "input-file": { type: "string", short: "i" },
+  jobs: { type: "string", short: "j" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  shard: { type: "string" },
 } as const;
+
+/** Flags that only make sense for many objects (`-r` or `-i`). */
+const BULK_ONLY = ["jobs", "include", "exclude", "shard"] as const;
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof PARSE_OPTIONS }>>["values"];
 
 /** Turns parseArgs' own errors (worded a little differently per runtime) into ours. */
 function parseError(e: unknown): UsageError {
@@ -232,7 +302,7 @@ export function parseOssUrl(text: string): { bucket: string; key: string } {
     throw new UsageError(
       `${
         JSON.stringify(text)
-      } names no object: use oss://BUCKET/KEY (whole buckets are not downloaded)`,
+      } names no object: use oss://BUCKET/KEY, or -r for everything under a prefix`,
     );
   }
   return { bucket, key };
@@ -281,6 +351,200 @@ export function sourceBasename(source: string): string {
 }
 
 /**
+ * The OSS connection from the OSS flags, falling back to their environment variables;
+ * `undefined` when no endpoint is given. Throws {@linkcode UsageError} for contradictions.
+ */
+function ossConnection(
+  values: ParsedValues,
+  env: Record<string, string | undefined>,
+): OssConnection | undefined {
+  const flag = (name: keyof typeof OSS_FLAGS): string | undefined =>
+    nonEmpty(name, values[name]) ?? envValue(env, OSS_FLAGS[name]) ??
+      (name === "security-token" ? envValue(env, "OSS_SECURITY_TOKEN") : undefined);
+  const endpoint = flag("endpoint");
+  if (endpoint === undefined) return undefined;
+  const spec: OssConnection = { endpoint };
+  const region = flag("region");
+  if (region !== undefined) spec.region = region;
+  const accessKeyId = flag("access-key-id");
+  if (accessKeyId !== undefined) spec.accessKeyId = accessKeyId;
+  const accessKeySecret = flag("access-key-secret");
+  if (accessKeySecret !== undefined) spec.accessKeySecret = accessKeySecret;
+  if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) {
+    throw new UsageError(
+      accessKeyId === undefined
+        ? "an access key secret needs an access key id (--access-key-id or OSS_ACCESS_KEY_ID)"
+        : "an access key id needs its secret (--access-key-secret or OSS_ACCESS_KEY_SECRET)",
+    );
+  }
+  const securityToken = flag("security-token");
+  if (securityToken !== undefined) {
+    if (accessKeyId === undefined) {
+      throw new UsageError("a security token needs an access key id and secret");
+    }
+    spec.securityToken = securityToken;
+  }
+  const version = flag("signature-version");
+  if (version !== undefined) {
+    const v = version.toLowerCase();
+    if (v !== "v4" && v !== "v1") {
+      throw new UsageError(
+        `--signature-version must be v4 or v1: got ${JSON.stringify(version)}`,
+      );
+    }
+    spec.signatureVersion = v;
+  }
+  return spec;
+}
+
+/** The flags a single download and a batch share, checked. */
+function commonOptions(values: ParsedValues): Omit<CliOptions, "source" | "destination"> {
+  let threads = DEFAULT_THREADS;
+  if (values.threads !== undefined) {
+    const t = values.threads.trim();
+    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > MAX_THREADS) {
+      throw new UsageError(
+        `--threads must be a whole number from 1 to ${MAX_THREADS}: got ${
+          JSON.stringify(values.threads)
+        }`,
+      );
+    }
+    threads = Number(t);
+  }
+  const options: Omit<CliOptions, "source" | "destination"> = {
+    threads,
+    verify: !values["no-verify"],
+    quiet: values.quiet === true,
+    json: values.json === true,
+  };
+  const partSize = sizeFlag("part-size", values["part-size"], 1, MAX_PART_SIZE);
+  if (partSize !== undefined) options.partSize = partSize;
+  const threshold = sizeFlag("threshold", values.threshold, 0, Number.MAX_SAFE_INTEGER);
+  if (threshold !== undefined) options.threshold = Math.max(1, threshold);
+  const store = nonEmpty("store", values.store);
+  if (store !== undefined) options.store = store;
+  if (values.sha256 !== undefined) {
+    const hex = values.sha256.trim();
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+      throw new UsageError(`--sha256 must be 64 hex digits: got ${JSON.stringify(values.sha256)}`);
+    }
+    if (!options.verify) throw new UsageError("--sha256 and --no-verify contradict each other");
+    options.sha256 = hex.toLowerCase();
+  }
+  if (values.header !== undefined) {
+    options.headers = values.header.map((h) => {
+      const colon = h.indexOf(":");
+      const name = colon > 0 ? h.slice(0, colon).trim() : "";
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+        throw new UsageError(`-H/--header must be "Name: value": got ${JSON.stringify(h)}`);
+      }
+      return [name, h.slice(colon + 1).trim()];
+    });
+  }
+  const limitRate = sizeFlag("limit-rate", values["limit-rate"], 1, Number.MAX_SAFE_INTEGER);
+  if (limitRate !== undefined) options.limitRate = limitRate;
+  if (values.retries !== undefined) {
+    const r = values.retries.trim();
+    if (!/^\d+$/.test(r) || Number(r) > 999) {
+      throw new UsageError(
+        `--retries must be a whole number from 0 to 999: got ${JSON.stringify(values.retries)}`,
+      );
+    }
+    options.retries = Number(r);
+  }
+  return options;
+}
+
+/**
+ * Parses `--shard I/N` (0-based I).
+ *
+ * @example
+ * ```ts
+ * import { parseShard } from "./args.ts";
+ * console.log(parseShard("2/3")); // { index: 2, count: 3 }
+ * ```
+ */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
+    throw new UsageError(
+      `--shard must be I/N with 0 <= I < N (e.g. 0/3, 1/3, 2/3): got ${JSON.stringify(text)}`,
+    );
+  }
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function parseBulkArgs(
+  values: ParsedValues,
+  positionals: string[],
+  env: Record<string, string | undefined>,
+): BulkCliOptions {
+  if (values.output !== undefined) {
+    throw new UsageError("-o/--output names one file: with -r or -i give a directory instead");
+  }
+  if (values.sha256 !== undefined) {
+    throw new UsageError("--sha256 is one file's digest: it does not apply to -r or -i");
+  }
+  let prefix: BulkCliOptions["prefix"];
+  let rest = positionals;
+  if (values.recursive) {
+    if (values["input-file"] !== undefined) {
+      throw new UsageError("-r and -i cannot be combined: run them as two commands");
+    }
+    const text = positionals[0];
+    if (text === undefined) throw new UsageError("-r needs oss://BUCKET/PREFIX");
+    const m = /^oss:\/\/([^/?#]+)\/?(.*)$/i.exec(text);
+    if (!m) throw new UsageError(`-r needs oss://BUCKET/PREFIX: got ${JSON.stringify(text)}`);
+    prefix = { text, bucket: m[1]!, prefix: m[2]! };
+    rest = positionals.slice(1);
+  }
+  if (rest.length > 1) {
+    throw new UsageError(
+      `too many arguments: ${rest.slice(1).map((p) => JSON.stringify(p)).join(" ")}`,
+    );
+  }
+  const directory = rest[0] ?? ".";
+  if (directory === "") throw new UsageError("<directory> must not be empty");
+  const oss = ossConnection(values, env);
+  if (prefix && oss === undefined) {
+    throw new UsageError(
+      `${prefix.text} needs an endpoint: pass --endpoint (e.g. oss-cn-hangzhou.aliyuncs.com) or set OSS_ENDPOINT`,
+    );
+  }
+  let jobs = DEFAULT_JOBS;
+  if (values.jobs !== undefined) {
+    const j = values.jobs.trim();
+    if (!/^\d+$/.test(j) || Number(j) < 1 || Number(j) > 256) {
+      throw new UsageError(
+        `-j/--jobs must be a whole number from 1 to 256: got ${JSON.stringify(values.jobs)}`,
+      );
+    }
+    jobs = Number(j);
+  }
+  const globs = (name: "include" | "exclude") => {
+    const list = values[name] ?? [];
+    if (list.some((g) => g.trim() === "")) throw new UsageError(`--${name} must not be empty`);
+    return list;
+  };
+  const options: BulkCliOptions = {
+    ...commonOptions(values),
+    directory,
+    jobs,
+    include: globs("include"),
+    exclude: globs("exclude"),
+  };
+  if (values.threads === undefined) options.threads = 1;
+  if (prefix) options.prefix = prefix;
+  if (values["input-file"] !== undefined) {
+    if (values["input-file"] === "") throw new UsageError("-i/--input-file must not be empty");
+    options.inputFile = values["input-file"];
+  }
+  if (oss) options.oss = oss;
+  if (values.shard !== undefined) options.shard = parseShard(values.shard);
+  return options;
+}
+
+/**
  * Parses the arguments (without the runtime and script names). OSS settings not given as
  * flags are read from `env` (`OSS_ENDPOINT`, `OSS_REGION`, `OSS_ACCESS_KEY_ID`,
  * `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN` or `OSS_SECURITY_TOKEN`,
@@ -312,64 +576,39 @@ export function parseCliArgs(
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
-
-  if (positionals.length === 0) throw new UsageError("missing <source> and <destination>");
-  if (positionals.length === 1) {
-    throw new UsageError("missing <destination> (a file path or a directory)");
+  if (values.recursive || values["input-file"] !== undefined) {
+    return { command: "bulk", options: parseBulkArgs(values, positionals, env) };
   }
-  if (positionals.length > 2) {
+  for (const name of BULK_ONLY) {
+    if (values[name] !== undefined) {
+      throw new UsageError(`--${name} applies to many objects (-r/--recursive or -i/--input-file)`);
+    }
+  }
+
+  if (positionals.length === 0) throw new UsageError("missing <source>");
+  const most = values.output === undefined ? 2 : 1;
+  if (positionals.length > most) {
     throw new UsageError(
       `too many arguments: ${
-        positionals.slice(2).map((p) => JSON.stringify(p)).join(" ")
-      } (expected <source> <destination>)`,
+        positionals.slice(most).map((p) => JSON.stringify(p)).join(" ")
+      } (expected <source> ${most === 2 ? "[<destination>]" : "with -o"})`,
     );
   }
-  const [sourceText, destination] = positionals as [string, string];
+  const sourceText = positionals[0]!;
+  // -o FILE, else the destination argument, else the current directory (the remote name).
+  const destination = values.output ?? positionals[1] ?? ".";
   if (destination === "") throw new UsageError("<destination> must not be empty");
 
   let source: OssSourceSpec | HttpSourceSpec;
   if (/^oss:\/\//i.test(sourceText)) {
     const { bucket, key } = parseOssUrl(sourceText);
-    const flag = (name: keyof typeof OSS_FLAGS): string | undefined =>
-      nonEmpty(name, values[name]) ?? envValue(env, OSS_FLAGS[name]) ??
-        (name === "security-token" ? envValue(env, "OSS_SECURITY_TOKEN") : undefined);
-    const endpoint = flag("endpoint");
-    if (endpoint === undefined) {
+    const connection = ossConnection(values, env);
+    if (connection === undefined) {
       throw new UsageError(
         `${sourceText} needs an endpoint: pass --endpoint (e.g. oss-cn-hangzhou.aliyuncs.com) or set OSS_ENDPOINT`,
       );
     }
-    const spec: OssSourceSpec = { kind: "oss", text: sourceText, bucket, key, endpoint };
-    const region = flag("region");
-    if (region !== undefined) spec.region = region;
-    const accessKeyId = flag("access-key-id");
-    if (accessKeyId !== undefined) spec.accessKeyId = accessKeyId;
-    const accessKeySecret = flag("access-key-secret");
-    if (accessKeySecret !== undefined) spec.accessKeySecret = accessKeySecret;
-    if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) {
-      throw new UsageError(
-        accessKeyId === undefined
-          ? "an access key secret needs an access key id (--access-key-id or OSS_ACCESS_KEY_ID)"
-          : "an access key id needs its secret (--access-key-secret or OSS_ACCESS_KEY_SECRET)",
-      );
-    }
-    const securityToken = flag("security-token");
-    if (securityToken !== undefined) {
-      if (accessKeyId === undefined) {
-        throw new UsageError("a security token needs an access key id and secret");
-      }
-      spec.securityToken = securityToken;
-    }
-    const version = flag("signature-version");
-    if (version !== undefined) {
-      const v = version.toLowerCase();
-      if (v !== "v4" && v !== "v1") {
-        throw new UsageError(
-          `--signature-version must be v4 or v1: got ${JSON.stringify(version)}`,
-        );
-      }
-      spec.signatureVersion = v;
-    }
+    const spec: OssSourceSpec = { kind: "oss", text: sourceText, bucket, key, ...connection };
     source = spec;
   } else if (/^https?:\/\//i.test(sourceText)) {
     let url: URL;
@@ -392,48 +631,6 @@ export function parseCliArgs(
     );
   }
 
-  let threads = DEFAULT_THREADS;
-  if (values.threads !== undefined) {
-    const t = values.threads.trim();
-    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > MAX_THREADS) {
-      throw new UsageError(
-        `--threads must be a whole number from 1 to ${MAX_THREADS}: got ${
-          JSON.stringify(values.threads)
-        }`,
-      );
-    }
-    threads = Number(t);
-  }
-  const options: CliOptions = {
-    source,
-    destination,
-    threads,
-    verify: !values["no-verify"],
-    quiet: values.quiet === true,
-    json: values.json === true,
-  };
-  const partSize = sizeFlag("part-size", values["part-size"], 1, MAX_PART_SIZE);
-  if (partSize !== undefined) options.partSize = partSize;
-  const threshold = sizeFlag("threshold", values.threshold, 0, Number.MAX_SAFE_INTEGER);
-  if (threshold !== undefined) options.threshold = Math.max(1, threshold);
-  const store = nonEmpty("store", values.store);
-  if (store !== undefined) options.store = store;
-  if (values.retries !== undefined) {
-    const r = values.retries.trim();
-    if (!/^\d+$/.test(r) || Number(r) < 1 || Number(r) > 1000) {
-      throw new UsageError(
-        `--retries must be a whole number from 1 to 1000: got ${JSON.stringify(values.retries)}`,
-      );
-    }
-    options.retries = Number(r);
-  }
-  if (values.sha256 !== undefined) {
-    const hex = values.sha256.trim();
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-      throw new UsageError(`--sha256 must be 64 hex digits: got ${JSON.stringify(values.sha256)}`);
-    }
-    if (!options.verify) throw new UsageError("--sha256 and --no-verify contradict each other");
-    options.sha256 = hex.toLowerCase();
-  }
+  const options: CliOptions = { source, destination, ...commonOptions(values) };
   return { command: "download", options };
 }

@@ -40,8 +40,10 @@ import { HttpSource } from "../sources/http.ts";
 import { Bucket, OssObjectSource } from "../sources/oss/mod.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import { ResumableDownloadStore } from "../stores/file.ts";
+import { RateLimitedSource, RateLimiter } from "../bulk/rate_limit.ts";
 import { type CliOptions, parseCliArgs, sourceBasename, USAGE } from "./args.ts";
 import { writeLines } from "./escape.ts";
+import { runBulkCli } from "./bulk.ts";
 import {
   describeError,
   ExitCode,
@@ -64,7 +66,14 @@ import { VERSION } from "../version.ts";
 
 export { DEFAULT_THREADS, parseCliArgs, USAGE } from "./args.ts";
 export { parseAge, PRUNE_USAGE, runPrune } from "./prune.ts";
-export type { CliOptions, HttpSourceSpec, OssSourceSpec, ParsedArgs } from "./args.ts";
+export type {
+  BulkCliOptions,
+  CliOptions,
+  HttpSourceSpec,
+  OssConnection,
+  OssSourceSpec,
+  ParsedArgs,
+} from "./args.ts";
 export { ExitCode, exitCodeFor, InterruptedError, UsageError } from "./exit_codes.ts";
 export type { ExitCodeValue } from "./exit_codes.ts";
 export { formatBytes, formatDuration, formatRate, parseSize } from "./size.ts";
@@ -115,7 +124,8 @@ async function destinationPath(options: CliOptions): Promise<string> {
 
 function buildSource(options: CliOptions, fetchImpl: typeof fetch): ObjectSource {
   const s = options.source;
-  if (s.kind === "http") return new HttpSource(s.url, { fetch: fetchImpl });
+  const headers = options.headers ?? [];
+  if (s.kind === "http") return new HttpSource(s.url, { fetch: fetchImpl, headers });
   const bucket = new Bucket({
     endpoint: s.endpoint,
     bucket: s.bucket,
@@ -126,7 +136,7 @@ function buildSource(options: CliOptions, fetchImpl: typeof fetch): ObjectSource
     ...(s.signatureVersion === undefined ? {} : { signatureVersion: s.signatureVersion }),
     fetch: fetchImpl,
   });
-  return new OssObjectSource(bucket, s.key);
+  return new OssObjectSource(bucket, s.key, { headers });
 }
 
 const FLAG_NAMES: Record<string, string> = {
@@ -214,9 +224,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       io.stdout.write(`resumable-download ${VERSION} (${runtime})\n`);
       return ExitCode.Ok;
     }
+    if (parsed.command === "bulk") return await runBulkCli(parsed.options, io);
     options = parsed.options;
     target = await destinationPath(options);
     source = buildSource(options, fetchImpl);
+    if (options.limitRate !== undefined) {
+      source = new RateLimitedSource(source, new RateLimiter(options.limitRate));
+    }
   } catch (e) {
     if (e instanceof UsageError) return usageError(e);
     if (e instanceof TypeError || e instanceof RangeError) {
@@ -289,7 +303,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   };
   if (options.partSize !== undefined) downloadOptions.partSize = options.partSize;
   if (options.threshold !== undefined) downloadOptions.multigetThreshold = options.threshold;
-  if (options.retries !== undefined) downloadOptions.retry = { limit: options.retries };
+  if (options.retries !== undefined) downloadOptions.retry = { limit: options.retries + 1 };
   let result: DownloadResult;
   let store: ResumableDownloadStore;
   try {

@@ -90,6 +90,11 @@ export class ObjectStore {
     return this.#buckets.get(bucket)?.get(key)?.current;
   }
 
+  /** The current objects of a bucket, in no particular order (for listings). */
+  *list(bucket: string): IterableIterator<StoredObject> {
+    for (const entry of this.#buckets.get(bucket)?.values() ?? []) yield entry.current;
+  }
+
   /** The version with this id, if any. */
   version(bucket: string, key: string, versionId: string): StoredObject | undefined {
     return this.#buckets.get(bucket)?.get(key)?.versions.get(versionId);

@@ -1,6 +1,6 @@
 /**
- * A Hono server that behaves like Alibaba Cloud OSS on the wire for GetObject, HeadObject
- * and GetObjectMeta (path style), with per-request fault injection.
+ * A Hono server that behaves like Alibaba Cloud OSS on the wire for GetObject, HeadObject,
+ * GetObjectMeta and ListObjectsV2 (path style), with per-request fault injection.
  *
  * @example Serve an object and break the first GET after 1000 bytes
  * ```ts
@@ -23,6 +23,7 @@ import { FaultBook } from "./faults.ts";
 import { answerObject } from "./get_object.ts";
 import { newRequestId } from "./headers.ts";
 import { objectPath, parseObjectPath } from "./keys.ts";
+import { listObjectsV2 } from "./list_objects.ts";
 import { type Listener, type ListenOptions, serve, type ServeContext } from "./listen.ts";
 import { makeObject, ObjectStore } from "./objects.ts";
 import { describeRange, parseRange } from "./ranges.ts";
@@ -244,7 +245,12 @@ export class MockOss {
     }
     const denied = await this.#auth?.(req, { bucket, key });
     if (denied) return denied;
-    if (!key) return errorResponse(ERRORS.NotImplemented, ctx);
+    if (!key) {
+      if (url.searchParams.get("list-type") === "2") {
+        return listObjectsV2(url, this.#store.list(bucket), bucket, ctx);
+      }
+      return errorResponse(ERRORS.NotImplemented, ctx);
+    }
     ctx.key = key;
 
     let replace: (() => Promise<void>) | undefined;

@@ -5,7 +5,7 @@
  * @module
  */
 import { setStandardHeaders } from "../request_headers.ts";
-import { errorFromOssResponse, readBodyText } from "./errors.ts";
+import { errorFromOssResponse, ossErrorFromResponse, readBodyText } from "./errors.ts";
 import { type FetchLike, toFetch } from "../fetch_like.ts";
 import {
   encodeKeyForPath,
@@ -16,6 +16,13 @@ import {
   show,
 } from "./keys.ts";
 import { registerSecret } from "../../redact.ts";
+import {
+  type ListedObject,
+  type ListObjectsOptions,
+  type ListObjectsPage,
+  listObjectsQuery,
+  parseListObjectsV2,
+} from "./list.ts";
 import { presignV1, signV1Headers } from "./sign_v1.ts";
 import { type OssCredentials, presignV4, signV4Headers, V4_MAX_EXPIRES } from "./sign_v4.ts";
 
@@ -545,9 +552,65 @@ export class Bucket {
     if (init.fetch !== undefined && typeof init.fetch !== "function") {
       throw new TypeError(`'fetch' must be a function: got ${show(init.fetch)}`);
     }
+    return await this.#send(method.toUpperCase(), normalizeKey(key), init);
+  }
+
+  /**
+   * One page of ListObjectsV2: up to `maxKeys` objects (and common prefixes) whose keys
+   * start with `prefix`, in UTF-8 byte order, after `startAfter` / `continuationToken`.
+   * Keys are requested URL-encoded (`encoding-type=url`) and come back decoded. Error
+   * statuses throw `OssError` (`NoSuchBucket`, `AccessDenied`, ...).
+   *
+   * @example
+   * ```ts ignore
+   * import { Bucket } from "@resumable-download/resumable-download";
+   * const page = await Bucket.fromEnv().listObjects({ prefix: "logs/", maxKeys: 1000 });
+   * for (const o of page.objects) console.log(o.key, o.size);
+   * if (page.isTruncated) console.log("next:", page.nextContinuationToken);
+   * ```
+   */
+  async listObjects(options: ListObjectsOptions = {}): Promise<ListObjectsPage> {
+    const query = listObjectsQuery(options);
+    if (options.fetch !== undefined && typeof options.fetch !== "function") {
+      throw new TypeError(`'fetch' must be a function: got ${show(options.fetch)}`);
+    }
+    const init: OssRequestInit = { query };
+    if (options.signal) init.signal = options.signal;
+    if (options.fetch) init.fetch = options.fetch;
+    const response = await this.#send("GET", "", init);
+    if (response.status !== 200) {
+      throw await ossErrorFromResponse(response, { method: "GET", url: this.#base("") });
+    }
+    return parseListObjectsV2(await response.text());
+  }
+
+  /**
+   * Every object under `prefix`, page after page (continuation tokens followed for you).
+   *
+   * @example
+   * ```ts ignore
+   * import { Bucket } from "@resumable-download/resumable-download";
+   * for await (const o of Bucket.fromEnv().listAllObjects({ prefix: "data/" })) {
+   *   console.log(o.key, o.size, o.etag);
+   * }
+   * ```
+   */
+  async *listAllObjects(
+    options: Omit<ListObjectsOptions, "continuationToken"> = {},
+  ): AsyncGenerator<ListedObject, void, undefined> {
+    let token: string | undefined;
+    do {
+      const page: ListObjectsPage = await this.listObjects(
+        token === undefined ? options : { ...options, continuationToken: token },
+      );
+      yield* page.objects;
+      token = page.isTruncated ? page.nextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /** Sends a signed request for `k` (a normalised key, or `""` for the bucket itself). */
+  async #send(verb: string, k: string, init: OssRequestInit): Promise<Response> {
     const fetcher = init.fetch ? toFetch(init.fetch) : this.#fetch;
-    const verb = method.toUpperCase();
-    const k = normalizeKey(key);
     const query = queryPairs(init.query);
     const q = formatQuery(query);
     const url = q ? `${this.#base(k)}?${q}` : this.#base(k);

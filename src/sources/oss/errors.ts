@@ -39,7 +39,7 @@ export function parseOssErrorXml(text: string): Record<string, string> | undefin
 }
 
 /** Decodes entities and CDATA sections of XML character data. */
-function decodeXmlText(text: string): string {
+export function decodeXmlText(text: string): string {
   return text.replace(
     /<!\[CDATA\[([\s\S]*?)\]\]>|&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g,
     (_, cdata: string | undefined, entity: string | undefined) => {

@@ -25,6 +25,8 @@ export type {
   SignUrlOptions,
   UrlStyle,
 } from "./bucket.ts";
+export { listObjectsQuery, MAX_LIST_KEYS, parseListObjectsV2 } from "./list.ts";
+export type { ListedObject, ListObjectsOptions, ListObjectsPage } from "./list.ts";
 export { OssObjectSource } from "./source.ts";
 export type { OssObjectSourceOptions } from "./source.ts";
 export {
