@@ -15,6 +15,7 @@ import {
   ProtocolError,
 } from "../errors.ts";
 import { dirname } from "../fs/path.ts";
+import { parseCrc64 } from "../integrity/value.ts";
 import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
 import { type Checksums, checksumsFromHeaders } from "../integrity/server_checksums.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts";
@@ -49,6 +50,18 @@ function asDownloadError(e: unknown): unknown {
   return e instanceof DownloadError || !(e instanceof Error)
     ? e
     : new NetworkError("request failed", { cause: e });
+}
+
+/** An `x-oss-hash-crc64ecma` value when it is a valid CRC-64 (unsigned decimal), else none. */
+function parseStatedCrc64(value: string | null): string | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  try {
+    parseCrc64(text);
+    return text;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A part is split for idle workers only when at least this much of it remains. */
@@ -103,6 +116,8 @@ export class Run {
   #rangesUnusable = false;
   #consumed = 0;
   #reported = -1;
+  /** The CRC-64 a whole-object (200) response stated, when the stat had none. */
+  #bodyCrc64: string | undefined;
   /** Bytes per write buffer: memory_budget.ts. */
   #writeSize: number | undefined;
 
@@ -312,8 +327,13 @@ export class Run {
   }
 
   /** Whether the server states no checksum, so consistency needs sampling. */
+  /** The object's CRC-64 as the server stated it (at stat, or on a whole-object response). */
+  get #crc64(): string | undefined {
+    return this.#info.crc64 ?? this.#bodyCrc64;
+  }
+
   #needsSamples(): boolean {
-    return this.#o.verify && this.#info.crc64 === undefined &&
+    return this.#o.verify && this.#crc64 === undefined &&
       Object.keys(this.#checksums).length === 0;
   }
 
@@ -593,6 +613,8 @@ export class Run {
 
   /** A 200's body is the whole object: its `Content-MD5` (and other digests) count. */
   #noteWholeBody(response: Response): void {
+    // An object whose size and ETag came from elsewhere (a listing) states its CRC-64 here.
+    this.#bodyCrc64 ??= parseStatedCrc64(response.headers.get("x-oss-hash-crc64ecma"));
     const found = checksumsFromHeaders(response.headers, true);
     for (const [name, hex] of Object.entries(found) as [DigestName, string][]) {
       this.#checksums[name] ??= hex;
@@ -611,7 +633,7 @@ export class Run {
    * that do not match its own CRC.
    */
   async #repair(files: RandomAccessFile[], crc: bigint): Promise<bigint> {
-    const expected = this.#info.crc64;
+    const expected = this.#crc64;
     if (!this.#o.verify || expected === undefined) return crc;
     const want = BigInt(expected);
     const refetch = async (parts: Part[]) => {
@@ -660,7 +682,7 @@ export class Run {
       );
     }
     const verifiedBy: string[] = [];
-    const expected = this.#info.crc64;
+    const expected = this.#crc64;
     if (o.verify && expected !== undefined && crc !== undefined) {
       if (BigInt(expected) !== crc) throw new IntegrityError("crc64", expected, crc.toString());
       verifiedBy.push("crc64");
