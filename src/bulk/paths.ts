@@ -5,6 +5,7 @@
  * @module
  */
 import { LocalFileError } from "../errors.ts";
+import { resolvePath } from "../fs/path.ts";
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -75,14 +76,7 @@ function cwd(): string {
  * ```
  */
 export function absolutePath(path: string): string {
-  const full = path.startsWith("/") ? path : `${cwd()}/${path}`;
-  const out: string[] = [];
-  for (const segment of full.split("/")) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") out.pop();
-    else out.push(segment);
-  }
-  return `/${out.join("/")}`;
+  return resolvePath(path, path.startsWith("/") ? "/" : cwd());
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sleep } from "../engine/retry.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts";
 
 /** How much a limiter lets through at once after being idle, in milliseconds of rate. */
@@ -48,18 +49,7 @@ export class RateLimiter {
     this.#until = Math.max(this.#until, now - BURST_MS) + (n * 1000) / this.bytesPerSecond;
     const wait = this.#until - now;
     if (wait <= 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, wait);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleep(wait, signal);
   }
 }
 
