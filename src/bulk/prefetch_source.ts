@@ -13,6 +13,7 @@
  */
 import { HttpError } from "../errors.ts";
 import { parseContentRange } from "../sources/http.ts";
+import { objectInfoFromHeaders } from "../sources/object_info.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../sources/source.ts";
 
 /** How much the `stat()` request asks for. */
@@ -99,15 +100,11 @@ export class PrefetchingSource implements ObjectSource {
       await response.body?.cancel().catch(() => {});
       return this.#inner.stat(signal);
     }
-    const info: ObjectInfo = { size, acceptRanges: response.status === 206 };
-    const etag = h.get("etag");
-    if (etag) info.etag = etag;
-    const lastModified = h.get("last-modified");
-    if (lastModified) info.lastModified = lastModified;
-    const crc = h.get("x-oss-hash-crc64ecma");
-    if (crc) info.crc64 = crc.trim();
-    const version = h.get("x-oss-version-id");
-    if (version) info.versionId = version;
+    const info = objectInfoFromHeaders(
+      h,
+      { size, acceptRanges: response.status === 206 },
+      response.status === 200,
+    );
     this.#policy.saw(size < this.#threshold);
     if (size < this.#threshold && response.body) this.#held = { response, size, length };
     else await response.body?.cancel().catch(() => {});

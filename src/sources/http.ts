@@ -4,7 +4,7 @@
  * @module
  */
 import { ProtocolError } from "../errors.ts";
-import { checksumsFromHeaders } from "../integrity/server_checksums.ts";
+import { objectInfoFromHeaders } from "./object_info.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "./source.ts";
 import { type FetchLike, toFetch } from "./fetch_like.ts";
 import { ossErrorFromResponse } from "./oss/errors.ts";
@@ -162,17 +162,11 @@ export class HttpSource implements ObjectSource {
       size = Number(length);
     }
     await response.body?.cancel();
-    const info: ObjectInfo = { size, acceptRanges: response.status === 206 };
-    const etag = h.get("etag");
-    if (etag) info.etag = etag;
-    const lastModified = h.get("last-modified");
-    if (lastModified) info.lastModified = lastModified;
-    const crc = h.get("x-oss-hash-crc64ecma");
-    if (crc) info.crc64 = crc;
-    const version = h.get("x-oss-version-id");
-    if (version) info.versionId = version;
-    const checksums = checksumsFromHeaders(h, response.status === 200);
-    if (Object.keys(checksums).length) info.checksums = checksums;
+    const info = objectInfoFromHeaders(
+      h,
+      { size, acceptRanges: response.status === 206 },
+      response.status === 200,
+    );
     const encoding = storedEncoding(response);
     if (encoding) info.contentEncoding = encoding;
     return info;

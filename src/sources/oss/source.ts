@@ -8,7 +8,7 @@ import { ProtocolError } from "../../errors.ts";
 import type { ObjectInfo, ObjectSource, ReadRequest } from "../source.ts";
 import type { FetchLike } from "../fetch_like.ts";
 import type { Bucket, OssRequestInit } from "./bucket.ts";
-import { checksumsFromHeaders } from "../../integrity/server_checksums.ts";
+import { objectInfoFromHeaders } from "../object_info.ts";
 import { refuseDecodedBody, setStandardHeaders } from "../request_headers.ts";
 import { ossErrorFromResponse } from "./errors.ts";
 import { normalizeKey, show, uriEncode } from "./keys.ts";
@@ -137,22 +137,12 @@ export class OssObjectSource implements ObjectSource {
         `HEAD ${url} answered without a usable Content-Length (got ${show(length)})`,
       );
     }
-    const info: ObjectInfo = {
+    // HEAD describes the whole object, so its Content-MD5 counts too.
+    const info = objectInfoFromHeaders(h, {
       size: Number(length.trim()),
       // OSS serves ranges of every object; only an explicit "none" says otherwise.
       acceptRanges: (h.get("accept-ranges") ?? "bytes").trim().toLowerCase() !== "none",
-    };
-    const etag = h.get("etag");
-    if (etag) info.etag = etag;
-    const lastModified = h.get("last-modified");
-    if (lastModified) info.lastModified = lastModified;
-    const crc = h.get("x-oss-hash-crc64ecma");
-    if (crc) info.crc64 = crc.trim();
-    const version = h.get("x-oss-version-id");
-    if (version) info.versionId = version;
-    // HEAD describes the whole object, so its Content-MD5 counts too.
-    const checksums = checksumsFromHeaders(h, true);
-    if (Object.keys(checksums).length) info.checksums = checksums;
+    }, true);
     const encoding = h.get("content-encoding")?.trim().toLowerCase();
     if (encoding && encoding !== "identity") info.contentEncoding = encoding;
     return info;
