@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { Bucket, downloadMany, downloadPrefix } from "resumable-download";
+import { Bucket, downloadMany, downloadPrefix, ResumableDownloadStore } from "resumable-download";
 
 const endpoint = process.env.OSS_ENDPOINT ?? "https://oss-cn-hangzhou.aliyuncs.com";
 const bucket = new Bucket({
@@ -21,8 +21,12 @@ process.chdir(dir);
 
 try {
   // --- as in the README ---
+  // Checkpoints and skip-unchanged records (default: ~/.resumable-download).
+  const store = new ResumableDownloadStore({ root: ".checkpoints" });
+
   // Everything under a prefix: exampledir/a/b.txt lands at data/a/b.txt.
   const result = await downloadPrefix(bucket, "exampledir/", "data/", {
+    store,
     concurrency: 16, // objects in flight; numThreads stays per object
     include: ["*.txt"], // globs on the key relative to the prefix
     exclude: ["tmp/**"],
@@ -32,7 +36,10 @@ try {
 
   // A list of URLs (presigned ones included, or any ObjectSource), each to its own file.
   const url = await bucket.signUrl("exampledir/exampleobject.txt", { expires: 3600 });
-  await downloadMany([{ source: url, filename: "copies/exampleobject.txt" }], { concurrency: 4 });
+  await downloadMany([{ source: url, filename: "copies/exampleobject.txt" }], {
+    store,
+    concurrency: 4,
+  });
   // ---
   if (result.downloaded + result.skipped < 1 || result.failed.length > 0) {
     throw new Error("the prefix was not downloaded");
