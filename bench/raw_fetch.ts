@@ -1,6 +1,6 @@
 /**
  * The floor for the library on this machine: what the runtime itself reaches with the
- * method of `../shared/reference/performance-notes.md` (HEAD, then `threads` ranged fetches,
+ * plainest method (HEAD, then `threads` ranged fetches,
  * each body coalesced into 1 MiB and written at its offset with `fs.writeSync`), without
  * anything the library adds: no CRC, no checkpoint, no If-Match or Content-Range checks, no
  * retries, no temp file and rename, no fsync. Not a downloader: a yardstick, so that the

@@ -33,7 +33,7 @@ try {
     partSize: 1024 * 1024,
     progressCallback: (done, total) => console.log(`${done} of ${total} bytes`),
   });
-  console.log(result); // { size, etag, crc64, resumed, bytesFetched }
+  console.log(result); // { size, etag, crc64, resumed, bytesFetched, verifiedBy }
   // ---
   const saved = new Uint8Array(await Bun.file(join(dir, "big.bin")).arrayBuffer());
   if (!Bun.argv[2] && Buffer.compare(saved, data) !== 0) {

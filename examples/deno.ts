@@ -26,7 +26,7 @@ try {
     partSize: 1024 * 1024,
     progressCallback: (done, total) => console.log(`${done} of ${total} bytes`),
   });
-  console.log(result); // { size, etag, crc64, resumed, bytesFetched }
+  console.log(result); // { size, etag, crc64, resumed, bytesFetched, verifiedBy }
   // ---
   const saved = await Deno.readFile(`${dir}/big.bin`);
   if (!Deno.args[0] && !saved.every((b, i) => b === data[i])) {

@@ -32,7 +32,7 @@ try {
     partSize: 1024 * 1024,
     progressCallback: (done, total) => console.log(`${done} of ${total} bytes`),
   });
-  console.log(result); // { size, etag, crc64, resumed, bytesFetched }
+  console.log(result); // { size, etag, crc64, resumed, bytesFetched, verifiedBy }
   // ---
   if (!process.argv[2] && !readFileSync(join(dir, "big.bin")).equals(data)) {
     throw new Error("the downloaded file differs from what was served");

@@ -3,7 +3,8 @@
 // installs the tarball into a fresh project in a temp directory, copies the examples there
 // and runs each on its runtime: node.mjs and commonjs.cjs on Node.js, bun.ts on Bun, deno.ts
 // on Deno (which resolves `resumable-download` from that project's package.json and
-// node_modules), and oss.ts (the README's OSS example) on Deno and Bun against the mock OSS.
+// node_modules), web.mjs (the ./web entry) on all three, and oss.ts and many.ts (the README's
+// OSS and many-objects examples) on Deno and Bun against the mock OSS.
 // Prints "examples: N passed, N failed" last; exits 1 on a failure.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -99,10 +100,15 @@ try {
   await example("commonjs.cjs on Node.js", process.execPath, ["commonjs.cjs"], opts);
   await example("bun.ts on Bun", runtimeBin("bun"), ["bun.ts"], opts);
   await example("deno.ts on Deno", runtimeBin("deno"), ["run", "-A", "deno.ts"], opts);
+  await example("web.mjs on Node.js", process.execPath, ["web.mjs"], opts);
+  await example("web.mjs on Deno", runtimeBin("deno"), ["run", "-A", "web.mjs"], opts);
+  await example("web.mjs on Bun", runtimeBin("bun"), ["web.mjs"], opts);
   mock = await startMockOss();
   const env = { OSS_ENDPOINT: mock.url };
   await example("oss.ts on Deno", runtimeBin("deno"), ["run", "-A", "oss.ts"], { ...opts, env });
   await example("oss.ts on Bun", runtimeBin("bun"), ["oss.ts"], { ...opts, env });
+  await example("many.ts on Deno", runtimeBin("deno"), ["run", "-A", "many.ts"], { ...opts, env });
+  await example("many.ts on Bun", runtimeBin("bun"), ["many.ts"], { ...opts, env });
 } catch (e) {
   console.error("examples:", e);
   results.push(false);

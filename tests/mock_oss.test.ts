@@ -1,6 +1,6 @@
 /**
  * The mock OSS server over a real socket (port 0): the OSS wire behaviour of
- * reference/oss-wire.md §1 and §4, every fault kind, byte accounting, and main.ts as its own
+ * docs/oss-wire.md §1–§4 and §6, every fault kind, byte accounting, and main.ts as its own
  * process. Runs under `deno test -A` and `bun test`.
  */
 import { after, before, beforeEach, describe, it } from "node:test";
@@ -180,7 +180,7 @@ describe("mock OSS over a socket", () => {
     });
   });
 
-  describe("ranges (§1.1) on a 1000-byte object", () => {
+  describe("ranges (§1) on a 1000-byte object", () => {
     // [Range, status without the standard header, with it, served [first, last] or null]
     const table: [string, number, number, [number, number] | null, [number, number] | null][] = [
       ["bytes=0-499", 206, 206, [0, 499], [0, 499]],
@@ -251,7 +251,7 @@ describe("mock OSS over a socket", () => {
     });
   });
 
-  describe("conditionals (§1.3)", () => {
+  describe("conditionals (§3)", () => {
     let etag: string, bare: string, lm: Date;
     const at = (ms: number) => new Date(lm.getTime() + ms).toUTCString();
     before(() => {
@@ -327,7 +327,7 @@ describe("mock OSS over a socket", () => {
     });
   });
 
-  describe("errors (§1.4)", () => {
+  describe("errors (§4)", () => {
     it("NoSuchKey: XML body with every field, x-oss-ec", async () => {
       const { res, body } = await get(mock.urlFor(B, "no/such key"));
       assert.equal(res.status, 404);
@@ -396,7 +396,7 @@ describe("mock OSS over a socket", () => {
     });
   });
 
-  describe("keys (§4)", () => {
+  describe("keys (§6)", () => {
     const keys = [
       "a b.txt",
       "a+b.txt",

@@ -1,5 +1,5 @@
 /**
- * OSS signature v1 and v4: every vector of reference/oss-wire.md §2.5 (go-sdk-v2
+ * OSS signature v1 and v4: every vector of docs/oss-wire.md §7.5 (go-sdk-v2
  * `oss/signer/signer_test.go`, plus the derived GET vectors), reproduced by src/sources/oss.
  */
 import { describe, it } from "node:test";
@@ -364,7 +364,7 @@ describe("signature v4 presigned URL", () => {
   });
 });
 
-describe("derived GET vectors (§2.5: dir/a b+c.bin, versionId, response-content-type)", () => {
+describe("derived GET vectors (§7.5: dir/a b+c.bin, versionId, response-content-type)", () => {
   const request = {
     method: "GET",
     bucket: "examplebucket",

@@ -53,7 +53,7 @@ export interface EngineContext {
 
 /**
  * Downloads `source` to `filename`. See {@linkcode DownloadOptions} for the options and
- * DESIGN.md for the contract (resume, consistency, integrity, atomicity).
+ * the README ("How it works") for the contract: resume, consistency, integrity, atomicity.
  */
 export async function runDownload(
   source: ObjectSource,

@@ -1,14 +1,14 @@
 /**
  * Signature checking for the mock OSS server: OSS signature v4 and v1, in the
  * `Authorization` header and in presigned URLs, STS tokens, the 15-minute clock skew and
- * expiry. Failures are answered the way OSS answers them (reference/oss-wire.md §1.4): an
+ * expiry. Failures are answered the way OSS answers them (docs/oss-wire.md §4): an
  * `<Error>` XML body, or for `HEAD` no body and the XML base64-encoded in `x-oss-err`.
  *
  * Written independently of the client in `src/sources/oss` on purpose (own encoder, own
  * canonicalisation, `crypto.subtle` directly): a bug shared by both sides would otherwise
  * pass every test.
  *
- * Error codes and ECs marked "(guess)" are not documented; the rest follow §1.4.
+ * Error codes and ECs marked "(guess)" are not documented; the rest follow §4.
  *
  * @module
  */

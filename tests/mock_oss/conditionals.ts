@@ -1,5 +1,5 @@
 /**
- * Conditional headers (oss-wire.md §1.3), evaluated in RFC 7232 §6 order: If-Match, else
+ * Conditional headers (docs/oss-wire.md §3), evaluated in RFC 7232 §6 order: If-Match, else
  * If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since (304). ETags are
  * accepted quoted or unquoted; unparsable dates are ignored.
  *

@@ -1,5 +1,5 @@
 /**
- * OSS error answers (oss-wire.md §1.4): the `<Error>` XML body with `x-oss-ec`, or for HEAD
+ * OSS error answers (docs/oss-wire.md §4): the `<Error>` XML body with `x-oss-ec`, or for HEAD
  * no body and the XML base64-encoded in `x-oss-err`.
  *
  * @module
@@ -16,7 +16,7 @@ export interface ErrorKind {
   ec: string;
 }
 
-// ECs marked [D] are documented (oss-wire.md §1.3/§1.4); NoSuchBucket's is seen in real
+// ECs marked [D] are documented (docs/oss-wire.md §3/§4); NoSuchBucket's is seen in real
 // answers; the others are placeholders in the right shape (guess).
 export const ERRORS = {
   NoSuchKey: kind(404, "NoSuchKey", "The specified key does not exist.", "0026-00000001"), // [D]

@@ -1,5 +1,5 @@
 /**
- * Response headers OSS sends on every answer and on object answers (oss-wire.md §1.2).
+ * Response headers OSS sends on every answer and on object answers (docs/oss-wire.md §2).
  *
  * @module
  */
@@ -39,7 +39,7 @@ export function objectHeaders(requestId: string, object: StoredObject): Headers 
   return h;
 }
 
-/** GetObjectMeta (`HEAD ?objectMeta`, §1.5): only length, ETag, Last-Modified, version, CRC. */
+/** GetObjectMeta (`HEAD ?objectMeta`, docs/oss-wire.md §2): only length, ETag, Last-Modified, version, CRC. */
 export function objectMetaHeaders(requestId: string, object: StoredObject): Headers {
   const h = baseHeaders(requestId);
   h.set("content-length", String(object.data.length));

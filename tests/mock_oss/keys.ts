@@ -1,5 +1,5 @@
 /**
- * Path-style addressing (oss-wire.md §4): `/<bucket>/<key>`, the whole path percent-decoded,
+ * Path-style addressing (docs/oss-wire.md §6): `/<bucket>/<key>`, the whole path percent-decoded,
  * so `%2F` and `/` are the same and `+` is a plus.
  *
  * @module

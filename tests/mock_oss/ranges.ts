@@ -1,5 +1,5 @@
 /**
- * The `Range` header as OSS reads it (oss-wire.md §1.1), with and without
+ * The `Range` header as OSS reads it (docs/oss-wire.md §1), with and without
  * `x-oss-range-behavior: standard`.
  *
  * @module
@@ -48,7 +48,7 @@ export function parseRange(header: string | null): ParsedRange {
 }
 
 /**
- * Applies the §1.1 table. Without `standard`, a range OSS cannot serve exactly gives the
+ * Applies the §1 table. Without `standard`, a range OSS cannot serve exactly gives the
  * whole object (200); with it, an end past EOF is clamped, a start at or past EOF is 416,
  * and a suffix longer than the object is the whole object as a 206 (RFC 7233; a guess).
  */
