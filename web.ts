@@ -25,6 +25,14 @@
 export { downloadObject, resumableDownload, resumableDownloadUrl } from "./src/download_web.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
+export type {
+  DownloadEvent,
+  ProgressEvent,
+  RestartEvent,
+  RetryEvent,
+} from "./src/engine/events.ts";
+export type { Checksums } from "./src/integrity/server_checksums.ts";
+export type { DigestName } from "./src/integrity/hashers.ts";
 export {
   DownloadError,
   DownloadLockedError,
@@ -39,10 +47,14 @@ export {
 export type { HttpErrorInit, OssErrorInit } from "./src/errors.ts";
 export { HttpSource } from "./src/sources/http.ts";
 export type { HttpSourceOptions } from "./src/sources/http.ts";
+export type { FetchInit, FetchLike, FetchResponse } from "./src/sources/fetch_like.ts";
 export { Bucket, OssObjectSource } from "./src/sources/oss/mod.ts";
 export type {
   BucketFromEnvOptions,
   BucketOptions,
+  ListedObject,
+  ListObjectsOptions,
+  ListObjectsPage,
   OssObjectSourceOptions,
   OssRequestInit,
   QueryInit,
