@@ -6,10 +6,12 @@
  * `--runs`), the machine is shared.
  *
  *     deno run -A bench/memory.ts [--size 1GiB] [--threads 1,4,16,64] [--runs 1] [--only deno]
- *                                 [--driver raw|cli]
+ *                                 [--driver raw|cli] [--base DIR]
  *
  * `--driver raw` measures `bench/raw_fetch.ts` (the runtime's fetch and 1 MiB writes alone),
- * `--driver cli` the command (`src/cli/main.ts --quiet`).
+ * `--driver cli` the command (`src/cli/main.ts --quiet`). `--base DIR` measures another
+ * checkout's library (its `bench/download.ts`, e.g. a git worktree of an older commit) with
+ * this checkout's runtimes, for a before/after.
  *
  * Needs nginx (`/usr/sbin/nginx`) and GNU time (`/usr/bin/time`). Writes under
  * `bench/data/memory/` (gitignored) and removes the downloaded files.
@@ -43,6 +45,8 @@ const runs = Number(arg("--runs", "1"));
 const only = arg("--only", "deno,bun").split(",");
 /** `raw`: bench/raw_fetch.ts (the runtime's fetch alone); `cli`: the command. */
 const driver = arg("--driver", "download");
+/** The checkout whose `bench/download.ts` (or CLI) is measured; this one by default. */
+const checkout = arg("--base", ROOT).replace(/\/$/, "");
 
 async function run(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(cmd[0]!, { args: cmd.slice(1), stdin: "null" }).output();
@@ -150,7 +154,7 @@ try {
             ? [`${ROOT}/bench/raw_fetch.ts`, nginx.url, out, String(n)]
             : driver === "cli"
             ? [
-              `${ROOT}/src/cli/main.ts`,
+              `${checkout}/src/cli/main.ts`,
               "--quiet",
               "--threads",
               String(n),
@@ -159,7 +163,7 @@ try {
               nginx.url,
               out,
             ]
-            : [`${ROOT}/bench/download.ts`, nginx.url, out, String(n), "--store", store]),
+            : [`${checkout}/bench/download.ts`, nginx.url, out, String(n), "--store", store]),
         ]);
         worst = Math.max(worst, r.mib);
         wall = Math.max(wall, r.s);

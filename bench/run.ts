@@ -15,6 +15,9 @@
  *   --only A,B       only contenders whose name contains one of these words
  *   --no-crc         skip the CRC-64 throughput runs
  *   --out PATH       where to write the report (default bench/RESULTS.md; "-" for stdout)
+ *   --base DIR       also time another checkout's library (its `bench/download.ts`, run by
+ *                    this checkout's deno and bun), named `base deno 4 threads` etc., in the
+ *                    same alternating rounds: a before/after in one run
  *
  * Needs nginx, aria2c, curl, cmp and GNU time (`/usr/bin/time`); when one is missing and
  * the bench runs as root with apt-get, it installs them, otherwise it says what to install:
@@ -53,6 +56,8 @@ interface Options {
   only: string[];
   crc: boolean;
   out: string;
+  /** Another checkout (a git worktree) whose library is timed too, for a before/after. */
+  base?: string;
 }
 
 function parseSize(text: string): number {
@@ -86,6 +91,7 @@ function parseOptions(args: string[]): Options {
     else if (a === "--only") o.only = next().split(",").filter(Boolean);
     else if (a === "--no-crc") o.crc = false;
     else if (a === "--out") o.out = next();
+    else if (a === "--base") o.base = next().replace(/\/$/, "");
     else if (a === "--help" || a === "-h") {
       console.log(Deno.readTextFileSync(new URL(import.meta.url)).split("*/")[0]);
       Deno.exit(0);
@@ -403,7 +409,7 @@ interface Contender {
   devNull?: boolean;
 }
 
-function contenders(): Contender[] {
+function contenders(base?: string): Contender[] {
   const aria = (n: number): Contender => ({
     name: `aria2c -x${n} -s${n} -k8M`,
     kind: "tool",
@@ -422,14 +428,21 @@ function contenders(): Contender[] {
       url,
     ],
   });
-  const lib = (kind: "deno" | "bun", threads: number, verify = true): Contender => ({
-    name: `${kind} ${threads} thread${threads > 1 ? "s" : ""}${verify ? "" : " --no-verify"}`,
+  const lib = (
+    kind: "deno" | "bun",
+    threads: number,
+    verify = true,
+    root?: string,
+  ): Contender => ({
+    name: `${root ? "base " : ""}${kind} ${threads} thread${threads > 1 ? "s" : ""}${
+      verify ? "" : " --no-verify"
+    }`,
     kind,
     threads,
     verify,
     cmd: (url, out) => [
       ...(kind === "deno" ? [DENO, "run", "-A"] : [BUN]),
-      DRIVER,
+      root ? `${root}/bench/download.ts` : DRIVER,
       url,
       out,
       String(threads),
@@ -458,6 +471,12 @@ function contenders(): Contender[] {
       cmd: (url) => ["curl", "-s", "-o", "/dev/null", url],
     },
     { name: "curl -o", kind: "tool", cmd: (url, out) => ["curl", "-s", "-o", out, url] },
+    {
+      // The library fsyncs before its rename; `sync FILE` is coreutils' fsync of that file.
+      name: "curl -o + sync",
+      kind: "tool",
+      cmd: (url, out) => ["sh", "-c", 'curl -s -o "$1" "$2" && sync "$1"', "sh", out, url],
+    },
     aria(4),
     aria(8),
     lib("deno", 1),
@@ -470,6 +489,9 @@ function contenders(): Contender[] {
     lib("bun", 4, false),
     floor("deno", 4),
     floor("bun", 4),
+    ...(base ? ([["deno", 1], ["deno", 4], ["bun", 1], ["bun", 4]] as const) : []).map((
+      [kind, threads],
+    ) => lib(kind, threads, true, base)),
   ];
 }
 
@@ -760,14 +782,15 @@ function table(rows: Row[], size: number): { lines: string[]; med: Map<string, n
   const aria4 = med.get("aria2c -x4 -s4 -k8M") ?? NaN;
   const curl = med.get("curl -o") ?? NaN;
   const lines = [
-    "| contender | median wall s | min-max s | MB/s (median) | × aria2c -x4 | × curl -o | CPU s (user+sys) | finish ms | peak RSS MiB | runs |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| contender | median wall s | min-max s | MB/s (median) | × aria2c -x4 | × curl -o | CPU s (user+sys) | finish ms | peak RSS MiB (median) | peak RSS MiB (max) | runs |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     const w = med.get(r.contender.name)!;
     const walls = r.samples.map((s) => s.wall);
     const cpu = median(r.samples.map((s) => s.user + s.sys));
     const rss = Math.max(...r.samples.map((s) => s.rssKiB)) / 1024;
+    const rssMedian = median(r.samples.map((s) => s.rssKiB)) / 1024;
     const finishes = r.samples.flatMap((s) => (s.finishMs === undefined ? [] : [s.finishMs]));
     const finish = finishes.length ? fmt(median(finishes), 0) : "";
     const fails = r.failures.length ? ` (${r.failures.length} failed)` : "";
@@ -776,7 +799,7 @@ function table(rows: Row[], size: number): { lines: string[]; med: Map<string, n
         fmt(Math.max(...walls))
       } | ${fmt(size / 1e6 / w, 0)} | ${fmt(w / aria4)} | ${fmt(w / curl)} | ${
         fmt(cpu)
-      } | ${finish} | ${fmt(rss, 0)} | ${r.samples.length}${fails} |`,
+      } | ${finish} | ${fmt(rssMedian, 0)} | ${fmt(rss, 0)} | ${r.samples.length}${fails} |`,
     );
   }
   return { lines, med };
@@ -799,11 +822,17 @@ async function main(): Promise<void> {
   const tools = await ensureTools();
   const source = await ensureData(o.size);
   const started = new Date();
-  let list = contenders();
+  let list = contenders(o.base);
   if (o.only.length) list = list.filter((c) => o.only.some((w) => c.name.includes(w)));
 
   // Load both runtimes' module graphs once (the driver exits with a usage message).
-  for (const cmd of [[DENO, "run", "-A", DRIVER], [BUN, DRIVER], [DENO, "run", "-A", RAW]]) {
+  const drivers = [DRIVER, ...(o.base ? [`${o.base}/bench/download.ts`] : [])];
+  for (
+    const cmd of [
+      ...drivers.flatMap((d) => [[DENO, "run", "-A", d], [BUN, d]]),
+      [DENO, "run", "-A", RAW],
+    ]
+  ) {
     await sh(cmd, { allowFail: true });
   }
 
