@@ -3,7 +3,8 @@
 // that honours Range, and through dist/mod.js: downloads it with 4 connections; downloads it
 // with HTTP_PROXY set (every request must show in a local proxy's log) and with NO_PROXY
 // naming the host (none may); downloads it with undici's fetch passed as the `fetch` option;
-// saves an object stored gzip-encoded as the stored bytes (directly and through the proxy);
+// saves an object stored gzip-encoded as the stored bytes (a URL, an OSS bucket, through the
+// proxy), and fails it with Node's own fetch as the option;
 // never writes a range a server gzipped on the fly (the plain fallback, or ProtocolError);
 // follows redirects; and checks what `require()` gives. Checks the bytes each time. Prints
 // "node: N passed, N failed" (exits 1 on a failure).
@@ -18,9 +19,10 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(import.meta.dirname, "..");
 execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
-const { MemoryCheckpointStore, ProtocolError, resumableDownloadUrl } = await import(
-  join(root, "dist", "mod.js")
-);
+const { Bucket, MemoryCheckpointStore, ProtocolError, resumableDownload, resumableDownloadUrl } =
+  await import(
+    join(root, "dist", "mod.js")
+  );
 const { startProxy } = await import(join(root, "tests", "fixtures", "http_proxy.mjs"));
 
 const data = randomBytes(5 * 1024 * 1024 + 123);
@@ -51,7 +53,8 @@ const stalled = { open: 0 };
 /** Each request's path and its Accept-Encoding header lines, as received. */
 const wire = [];
 const encoded = createServer((req, res) => {
-  const path = new URL(req.url ?? "/", "http://x").pathname;
+  // An OSS bucket (path style on loopback) serves its /bkt/stored.gz as /stored.gz.
+  const path = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/bkt\//, "/");
   const acceptEncoding = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     if (req.rawHeaders[i].toLowerCase() === "accept-encoding") {
@@ -198,6 +201,18 @@ try {
     const ranges = wire.filter((r) => r.path === "/stored.gz" && r.range !== "bytes=0-0");
     return bytes.equals(stored) && result.size === stored.length && ranges.length > 3 &&
       identityOnce("/stored.gz");
+  });
+  await check("a gzip-stored OSS object is saved as stored, byte for byte", async () => {
+    const bucket = new Bucket({ endpoint: base, region: "cn-hangzhou", bucket: "bkt" });
+    const target = join(dir, "oss-stored.gz");
+    await resumableDownload(bucket, "stored.gz", target, {
+      store: new MemoryCheckpointStore(),
+      numThreads: 3,
+      partSize: 32 * 1024,
+      multigetThreshold: 1,
+      retry: fast,
+    });
+    return readFileSync(target).equals(stored);
   });
   await check(
     "a gzip-stored object through HTTP_PROXY is saved as stored",
