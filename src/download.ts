@@ -10,7 +10,7 @@ import type { DownloadResult } from "./engine/engine.ts";
 import type { DownloadOptions } from "./engine/options.ts";
 import { loadRuntimeFiles } from "./fs/mod.ts";
 import { webLockFor } from "./lock/web_lock.ts";
-import { useNodeEnvProxy } from "./runtime/node_fetch.ts";
+import { useNodeFetch } from "./runtime/node_fetch.ts";
 import type { Bucket } from "./sources/oss/bucket.ts";
 import type { ObjectSource } from "./sources/source.ts";
 import { ResumableDownloadStore } from "./stores/file.ts";
@@ -18,7 +18,7 @@ import { ResumableDownloadStore } from "./stores/file.ts";
 /** The runtime: its file adapter and lock file, unless `options.fs` is another one. */
 const runtime: Platform = {
   async setup(options) {
-    useNodeEnvProxy(); // the default fetch on Node.js honours HTTP(S)_PROXY / NO_PROXY
+    useNodeFetch(); // on Node.js, a default fetch that never decodes and honours HTTP(S)_PROXY
     const files = await loadRuntimeFiles();
     const given = checkFs(options?.fs);
     const fs = given ?? files.fs;

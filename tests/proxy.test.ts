@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type * as undici from "undici";
 import type { FetchInit, FetchLike } from "../mod.ts";
 import { setPlatformFetch, toFetch } from "../src/sources/fetch_like.ts";
-import { envProxyFetch, isNode, nodeProxiesItself } from "../src/runtime/node_fetch.ts";
+import { isNode, proxyAgentOptions } from "../src/runtime/node_fetch.ts";
 import { useMockOss } from "./mock_fixture.ts";
 import { fileBytes, MiB, randomBytes, runScript, sameBytes } from "./helpers.ts";
 // @ts-types="./fixtures/http_proxy.d.mts"
@@ -106,17 +106,20 @@ describe("the default fetch", () => {
     }]]);
   });
 
-  it("on Node.js uses undici only when a proxy is set and Node does not proxy by itself", () => {
+  it("on Node.js the default fetch goes through a proxy only when a proxy variable is set", () => {
     assert.equal(isNode(), false, "Deno and Bun are not Node.js");
-    assert.equal(envProxyFetch({}, [], "v20.20.2"), undefined);
-    assert.equal(envProxyFetch({ NO_PROXY: "*" }, [], "v20.20.2"), undefined);
+    assert.equal(proxyAgentOptions({}), undefined);
+    assert.equal(proxyAgentOptions({ NO_PROXY: "*" }), undefined);
     for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
-      assert.equal(typeof envProxyFetch({ [name]: "http://p:3128" }, [], "v20.20.2"), "function");
+      assert.notEqual(proxyAgentOptions({ [name]: "http://p:3128" }), undefined);
     }
-    const proxied = { HTTP_PROXY: "http://p:3128", NODE_USE_ENV_PROXY: "1" };
-    assert.equal(envProxyFetch(proxied, [], "v24.1.0"), undefined);
-    assert.equal(typeof envProxyFetch(proxied, [], "v20.20.2"), "function");
-    assert.equal(nodeProxiesItself({}, ["--use-env-proxy"], "v24.5.0"), true);
-    assert.equal(nodeProxiesItself({}, [], "v24.5.0"), false);
+    assert.deepEqual(
+      proxyAgentOptions({
+        http_proxy: "http://p:3128",
+        HTTPS_PROXY: "http://s:3128",
+        no_proxy: "a",
+      }),
+      { httpProxy: "http://p:3128", httpsProxy: "http://s:3128", noProxy: "a", proxyTunnel: false },
+    );
   });
 });

@@ -62,11 +62,16 @@ let platformFetch: FetchLike | undefined;
 
 /**
  * Sets the fetch used when none is given: the runtime adapters call it (on Node.js, a fetch
- * that honours `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`); `undefined` goes back to
- * `globalThis.fetch`.
+ * that never decodes and honours `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`); `undefined` goes back
+ * to `globalThis.fetch`.
  */
 export function setPlatformFetch(f: FetchLike | undefined): void {
   platformFetch = f;
+}
+
+/** Whether a runtime adapter set the default fetch ({@linkcode setPlatformFetch}). */
+export function hasPlatformFetch(): boolean {
+  return platformFetch !== undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { ProtocolError } from "../errors.ts";
 import { runtimeName, userAgent } from "../version.ts";
+import { hasPlatformFetch } from "./fetch_like.ts";
 
 /**
  * Whether this runtime's fetch appends `Accept-Encoding: identity` itself to a request that
@@ -33,18 +34,21 @@ export function setStandardHeaders(headers: Headers): Headers {
 /**
  * Fetch options that stop the runtime from decoding a `Content-Encoding` (Bun decodes gzip
  * even when `identity` was asked for, unless `decompress` is false; Deno does not decode
- * when the request set its own `Accept-Encoding` or `Range`). Node's fetch always decodes:
- * the engine then sees a body whose length does not match and refuses it.
+ * when the request set its own `Accept-Encoding` or `Range`). Node's own fetch always decodes,
+ * so the default fetch there is another one (src/runtime/node_fetch.ts).
  */
 export const RAW_BODY: RequestInit = { decompress: false } as RequestInit;
 
 /**
  * Throws `ProtocolError` for an encoded response when `fetcher` is the runtime's own fetch
- * and that decodes regardless (Node): its body would be the decoded bytes, not the stored
- * ones. Deno and Bun (and any fetch the caller passes) are trusted to hand over the raw body.
+ * and that decodes regardless (Node's, where no default fetch was set): its body would be the
+ * decoded bytes, not the stored ones. Deno and Bun, Node's default fetch of
+ * src/runtime/node_fetch.ts, and any fetch the caller passes are trusted to hand over the raw
+ * body.
  */
 export function refuseDecodedBody(response: Response, fetcher: unknown): void {
   if (!FETCH_ALWAYS_DECODES || (fetcher !== undefined && fetcher !== globalThis.fetch)) return;
+  if (fetcher === undefined && hasPlatformFetch()) return;
   const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
   if (!encoding || encoding === "identity") return;
   response.body?.cancel().catch(() => {});
