@@ -20,6 +20,7 @@ export { downloadMany, downloadPrefix, RateLimitedSource, RateLimiter } from "./
 export type { BulkEvent, BulkItem, BulkOptions, BulkResult, Shard } from "./src/bulk/mod.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
+export { DEFAULT_MULTIGET_THRESHOLD, DEFAULT_RETRY } from "./src/engine/options.ts";
 export type {
   DownloadEvent,
   ProgressEvent,

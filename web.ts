@@ -25,6 +25,7 @@
 export { downloadObject, resumableDownload, resumableDownloadUrl } from "./src/download_web.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
+export { DEFAULT_MULTIGET_THRESHOLD, DEFAULT_RETRY } from "./src/engine/options.ts";
 export {
   DownloadError,
   DownloadLockedError,

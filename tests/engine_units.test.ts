@@ -1,7 +1,13 @@
 /** Unit tests of the engine's pure pieces: options, planning, checkpoint parsing, retry. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { resolveOptions } from "../src/engine/options.ts";
+import {
+  DEFAULT_MULTIGET_THRESHOLD,
+  DEFAULT_RETRY,
+  resolveOptions,
+} from "../src/engine/options.ts";
+import * as mod from "../mod.ts";
+import * as web from "../web.ts";
 import { choosePartSize, DEFAULT_PART_SIZE, planParts } from "../src/engine/plan.ts";
 import { CHECKPOINT_KIND, parseRecord, sameObject, toRecord } from "../src/engine/checkpoint.ts";
 import { backoffDelay, classify, sleep } from "../src/engine/retry.ts";
@@ -17,6 +23,18 @@ describe("resolveOptions", () => {
     assert.equal(o.partSize, undefined);
     assert.equal(o.verify, true);
     assert.equal(o.retry.limit, 8);
+  });
+
+  it("exports the defaults it fills in (mod.ts and web.ts)", () => {
+    const o = resolveOptions({ retry: { limit: 3 } });
+    assert.equal(DEFAULT_MULTIGET_THRESHOLD, 10 * MiB);
+    assert.equal(o.multigetThreshold, DEFAULT_MULTIGET_THRESHOLD);
+    assert.deepEqual(o.retry, { ...DEFAULT_RETRY, limit: 3 });
+    assert.ok(Object.isFrozen(DEFAULT_RETRY));
+    for (const entry of [mod, web]) {
+      assert.equal(entry.DEFAULT_MULTIGET_THRESHOLD, DEFAULT_MULTIGET_THRESHOLD);
+      assert.equal(entry.DEFAULT_RETRY, DEFAULT_RETRY);
+    }
   });
 
   const bad: [string, Record<string, unknown>, typeof TypeError | typeof RangeError, RegExp][] = [

@@ -187,7 +187,30 @@ export interface ResolvedOptions {
   checkpointId: string | undefined;
 }
 
-const RETRY_DEFAULTS: Required<RetryOptions> = {
+/**
+ * Objects smaller than this many bytes (10 MiB) are fetched with one plain GET and no
+ * checkpoint, when `multigetThreshold` is absent.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MULTIGET_THRESHOLD } from "@resumable-download/resumable-download";
+ * const multigetThreshold = 4 * DEFAULT_MULTIGET_THRESHOLD; // checkpoints from 40 MiB
+ * ```
+ */
+export const DEFAULT_MULTIGET_THRESHOLD: number = 10 * MiB;
+
+/**
+ * The retry behaviour when `retry` (or one of its fields) is absent: 8 attempts without
+ * progress, 250 ms doubling up to 15 s, 5 min without progress at most, 30 s of silence,
+ * a speed floor of 1024 bytes/s over 30 s.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RETRY } from "@resumable-download/resumable-download";
+ * const retry = { limit: DEFAULT_RETRY.limit * 2 }; // the other fields keep their defaults
+ * ```
+ */
+export const DEFAULT_RETRY: Readonly<Required<RetryOptions>> = Object.freeze({
   limit: 8,
   initialDelay: 250,
   backoffLimit: 15_000,
@@ -195,7 +218,7 @@ const RETRY_DEFAULTS: Required<RetryOptions> = {
   idleTimeout: 30_000,
   lowSpeedLimit: 1024,
   lowSpeedTime: 30,
-};
+});
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -276,7 +299,7 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
     throw new TypeError(`'store' must be a CheckpointStore (get, put, delete): got ${show(store)}`);
   }
   const multigetThreshold = o.multigetThreshold === undefined
-    ? 10 * MiB
+    ? DEFAULT_MULTIGET_THRESHOLD
     : integerOption("multigetThreshold", o.multigetThreshold, 1, Number.MAX_SAFE_INTEGER);
   const partSize = o.partSize === undefined
     ? undefined
@@ -297,11 +320,11 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
   if (typeof r !== "object" || r === null) {
     throw new TypeError(`'retry' must be an object: got ${show(r)}`);
   }
-  const retry: Required<RetryOptions> = { ...RETRY_DEFAULTS };
+  const retry: Required<RetryOptions> = { ...DEFAULT_RETRY };
   for (const key of Object.keys(r) as (keyof RetryOptions)[]) {
-    if (!(key in RETRY_DEFAULTS)) {
+    if (!(key in DEFAULT_RETRY)) {
       throw new TypeError(
-        `'retry' has an unknown option '${key}' (use ${Object.keys(RETRY_DEFAULTS).join(", ")})`,
+        `'retry' has an unknown option '${key}' (use ${Object.keys(DEFAULT_RETRY).join(", ")})`,
       );
     }
     const v = r[key];
