@@ -37,7 +37,7 @@ export {
   OssError,
   ProtocolError,
 } from "./src/errors.ts";
-export type { HttpErrorInit, OssErrorInit } from "./src/errors.ts";
+export type { HttpErrorInit, OptionError, OssErrorInit } from "./src/errors.ts";
 export { HttpSource } from "./src/sources/http.ts";
 export type { HttpSourceOptions } from "./src/sources/http.ts";
 export { Bucket, OssObjectSource } from "./src/sources/oss/mod.ts";

@@ -322,3 +322,31 @@ export class LocalFileError extends DownloadError {
     this.path = path;
   }
 }
+
+/** A bad option: a `TypeError` or `RangeError` whose `option` field names it. */
+export type OptionError = (TypeError | RangeError) & {
+  /** The option at fault, as the caller spells it (`"numThreads"`, `"retry.limit"`). */
+  readonly option: string;
+};
+
+/**
+ * The error for a bad option: `kind` `"type"` (a wrong type) makes a `TypeError`, `"range"`
+ * (a value out of range) a `RangeError`; either carries `option`, the option's name, so that
+ * callers (the CLI) can name it in their own words without parsing the message.
+ *
+ * @example
+ * ```ts
+ * import { optionError } from "./errors.ts";
+ * const e = optionError("range", "numThreads", "'numThreads' must be from 1 to 64: got 0");
+ * console.assert(e instanceof RangeError && e.option === "numThreads");
+ * ```
+ */
+export function optionError(
+  kind: "type" | "range",
+  option: string,
+  message: string,
+): OptionError {
+  const error = kind === "type" ? new TypeError(message) : new RangeError(message);
+  Object.defineProperty(error, "option", { value: option, enumerable: true });
+  return error as OptionError;
+}

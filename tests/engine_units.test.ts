@@ -68,6 +68,9 @@ describe("resolveOptions", () => {
       assert.throws(() => resolveOptions(options as never), (e: unknown) => {
         assert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
         assert.match((e as Error).message, pattern);
+        // The option's name as a field: what the CLI turns into a flag name.
+        const option = name.split(" ")[0];
+        assert.equal((e as { option?: string }).option, option);
         return true;
       });
     });
@@ -93,6 +96,7 @@ describe("part planning", () => {
   it("refuses a partSize that makes more than 10,000 parts, naming the least that works", () => {
     assert.throws(() => choosePartSize(10_001, 1), (e: unknown) => {
       assert.ok(e instanceof RangeError);
+      assert.equal((e as { option?: string }).option, "partSize");
       assert.match(e.message, /'partSize' 1 makes 10001 parts.*at least 2/);
       return true;
     });

@@ -12,7 +12,7 @@ import type { TargetLock } from "../lock/types.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import { emit } from "./events.ts";
-import type { ResolvedOptions } from "./options.ts";
+import { optionError, type ResolvedOptions } from "./options.ts";
 import { Run } from "./run.ts";
 import { ObjectChangedSignal } from "./signals.ts";
 import { fileError } from "./temp_file.ts";
@@ -61,7 +61,11 @@ export async function runDownload(
   ctx: EngineContext,
 ): Promise<DownloadResult> {
   if (typeof filename !== "string" || filename === "") {
-    throw new TypeError(`'filename' must be a non-empty path: got ${JSON.stringify(filename)}`);
+    throw optionError(
+      "type",
+      "filename",
+      `'filename' must be a non-empty path: got ${JSON.stringify(filename)}`,
+    );
   }
   const { fs, options } = ctx;
   options.signal?.throwIfAborted();
