@@ -52,8 +52,9 @@ export interface EngineContext {
 }
 
 /**
- * Downloads `source` to `filename`. See {@linkcode DownloadOptions} for the options and
- * DESIGN.md for the contract (resume, consistency, integrity, atomicity).
+ * Downloads `source` to `filename`. See {@linkcode DownloadOptions} for the options, the
+ * README ("How it works", "What is verified") for the contract (resume, consistency,
+ * integrity, atomicity) and docs/architecture.md for which file owns which step.
  */
 export async function runDownload(
   source: ObjectSource,
