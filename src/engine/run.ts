@@ -137,17 +137,19 @@ export class Run {
     this.#checksums = { ...this.#info.checksums };
     const size = this.#info.size;
     checkObjectSize(size, "the server");
-    this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
+    // An object below the threshold never has a record: no key, no lookup (per-object cost).
+    const small = size < o.multigetThreshold;
+    if (!small) this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
     const files: RandomAccessFile[] = [];
     try {
-      let resumed = await this.#prepare();
+      let resumed = await this.#prepare(small, files);
       // More workers than parts is fine: idle workers split the biggest remaining part.
       const splittable = Math.floor(size / MIN_SPLIT);
       const threads = this.#rangeIgnored
         ? 1
         : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
       this.#writeSize = writeSizeFor(threads);
-      for (let i = 0; i < threads; i++) files.push(await this.#open(this.#tempFile));
+      while (files.length < threads) files.push(await this.#open(this.#tempFile));
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       if (resumed && this.#needsSamples()) await this.#proveSaved(files[0]!, "resume");
@@ -205,13 +207,17 @@ export class Run {
   // -------------------------------------------------------------------------------------
   // Prepare: resume or plan, and the temp file
 
-  /** Finds or creates the checkpoint and temp file; resolves whether progress was found. */
-  async #prepare(): Promise<boolean> {
+  /**
+   * Finds or creates the checkpoint and temp file; resolves whether progress was found. A
+   * `small` object (below the threshold, never recorded) skips the store and the free-space
+   * check, and its new temp file stays open, pushed onto `files`.
+   */
+  async #prepare(small: boolean, files: RandomAccessFile[]): Promise<boolean> {
     const fs = this.#fs;
     const o = this.#o;
     const info = this.#info;
     const id = o.checkpointId ?? this.#source.id;
-    const saved = await this.#store.get(this.#key);
+    const saved = small ? undefined : await this.#store.get(this.#key);
     const parsed = parseRecord(saved, id, this.#target);
     let resumed = false;
     if (
@@ -246,7 +252,9 @@ export class Run {
       // time that they ignore Range (a 200 to `bytes=0-0`).
       if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
       if (info.acceptRanges === false) this.#rangesUnusable = true;
-      const free = await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
+      const free = small
+        ? undefined
+        : await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
       if (free !== undefined && free < info.size) {
         throw new LocalFileError(
           "ENOSPC",
@@ -255,8 +263,10 @@ export class Run {
         );
       }
       const file = await this.#open(this.#tempFile);
+      let keep = false;
       try {
         await file.truncate(info.size);
+        keep = !this.#persist;
       } catch (e) {
         // A temp file that could not be sized holds nothing to resume from.
         await file.close().catch(() => {});
@@ -268,7 +278,8 @@ export class Run {
           fileError(e, this.#tempFile, "cannot allocate the temp file"),
         );
       } finally {
-        await file.close().catch(() => {});
+        if (keep) files.push(file);
+        else await file.close().catch(() => {});
       }
     }
     this.#saver = new CheckpointSaver(
