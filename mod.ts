@@ -20,6 +20,7 @@ export { downloadMany, downloadPrefix, RateLimitedSource, RateLimiter } from "./
 export type { BulkEvent, BulkItem, BulkOptions, BulkResult, Shard } from "./src/bulk/mod.ts";
 export type { DownloadResult } from "./src/engine/engine.ts";
 export type { DownloadOptions, ExpectedDigests, RetryOptions } from "./src/engine/options.ts";
+export { DEFAULT_MULTIGET_THRESHOLD, DEFAULT_RETRY } from "./src/engine/options.ts";
 export type {
   DownloadEvent,
   ProgressEvent,
@@ -39,7 +40,7 @@ export {
   OssError,
   ProtocolError,
 } from "./src/errors.ts";
-export type { HttpErrorInit, OssErrorInit } from "./src/errors.ts";
+export type { HttpErrorInit, OptionError, OssErrorInit } from "./src/errors.ts";
 export { HttpSource } from "./src/sources/http.ts";
 export { Bucket, OssObjectSource } from "./src/sources/oss/mod.ts";
 export type {

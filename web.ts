@@ -33,6 +33,7 @@ export type {
 } from "./src/engine/events.ts";
 export type { Checksums } from "./src/integrity/server_checksums.ts";
 export type { DigestName } from "./src/integrity/hashers.ts";
+export { DEFAULT_MULTIGET_THRESHOLD, DEFAULT_RETRY } from "./src/engine/options.ts";
 export {
   DownloadError,
   DownloadLockedError,
@@ -44,7 +45,7 @@ export {
   OssError,
   ProtocolError,
 } from "./src/errors.ts";
-export type { HttpErrorInit, OssErrorInit } from "./src/errors.ts";
+export type { HttpErrorInit, OptionError, OssErrorInit } from "./src/errors.ts";
 export { HttpSource } from "./src/sources/http.ts";
 export type { HttpSourceOptions } from "./src/sources/http.ts";
 export type { FetchInit, FetchLike, FetchResponse } from "./src/sources/fetch_like.ts";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { redacting } from "./redact.ts";
 import { checkFs, download, ossSource, type Platform, urlSource } from "./download_core.ts";
 import type { DownloadResult } from "./engine/engine.ts";
 import type { DownloadOptions } from "./engine/options.ts";
@@ -46,7 +47,7 @@ export function downloadObject(
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  return download(runtime, source, filename, options);
+  return redacting(() => download(runtime, source, filename, options));
 }
 
 /**
@@ -66,7 +67,7 @@ export async function resumableDownloadUrl(
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  return await download(runtime, urlSource(url, options), filename, options);
+  return await redacting(() => download(runtime, urlSource(url, options), filename, options));
 }
 
 /**
@@ -93,5 +94,7 @@ export async function resumableDownload(
   filename: string,
   options?: DownloadOptions,
 ): Promise<DownloadResult> {
-  return await download(runtime, ossSource(bucket, key, options), filename, options);
+  return await redacting(() =>
+    download(runtime, ossSource(bucket, key, options), filename, options)
+  );
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { type DownloadResult, runDownload } from "./engine/engine.ts";
-import { type DownloadOptions, resolveOptions } from "./engine/options.ts";
+import { type DownloadOptions, optionError, resolveOptions } from "./engine/options.ts";
 import type { FileSystem } from "./fs/types.ts";
 import type { TargetLock } from "./lock/types.ts";
 import { HttpSource } from "./sources/http.ts";
@@ -30,7 +30,9 @@ export function checkFs(fs: unknown): FileSystem | undefined {
   if (fs === undefined) return undefined;
   const f = fs as Record<string, unknown> | null;
   if (typeof f !== "object" || f === null || FS_METHODS.some((m) => typeof f[m] !== "function")) {
-    throw new TypeError(
+    throw optionError(
+      "type",
+      "fs",
       `'fs' must be a FileSystem (${FS_METHODS.join(", ")}): got ${String(fs)}`,
     );
   }
@@ -48,7 +50,11 @@ export async function download(
     typeof source !== "object" || source === null || typeof source.read !== "function" ||
     typeof source.stat !== "function" || typeof source.id !== "string"
   ) {
-    throw new TypeError(`'source' must be an ObjectSource (id, stat, read): got ${String(source)}`);
+    throw optionError(
+      "type",
+      "source",
+      `'source' must be an ObjectSource (id, stat, read): got ${String(source)}`,
+    );
   }
   const resolved = resolveOptions(options);
   checkFs(options?.fs);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redacting } from "./redact.ts";
 import { checkFs, download, ossSource, type Platform, urlSource } from "./download_core.ts";
 import type { DownloadResult } from "./engine/engine.ts";
 import type { DownloadOptions } from "./engine/options.ts";
@@ -49,7 +50,7 @@ export function downloadObject(
   filename: string,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  return download(web, source, filename, options);
+  return redacting(() => download(web, source, filename, options));
 }
 
 /**
@@ -71,7 +72,7 @@ export async function resumableDownloadUrl(
   filename: string,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  return await download(web, urlSource(url, options), filename, options);
+  return await redacting(() => download(web, urlSource(url, options), filename, options));
 }
 
 /**
@@ -94,5 +95,5 @@ export async function resumableDownload(
   filename: string,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  return await download(web, ossSource(bucket, key, options), filename, options);
+  return await redacting(() => download(web, ossSource(bucket, key, options), filename, options));
 }

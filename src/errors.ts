@@ -269,13 +269,16 @@ export class ObjectChangedError extends DownloadError {
 }
 
 /**
- * Another download holds the lock on the same target file.
+ * Another download holds the lock on the same target file: another process, or another
+ * call in this one (`sameProcess`).
  *
  * @example
  * ```ts
  * import { DownloadLockedError } from "@resumable-download/resumable-download";
  * const e = new DownloadLockedError("/tmp/a.bin.lock", { pid: 42, host: "box" });
- * console.log(e.lockPath, e.owner?.pid); // /tmp/a.bin.lock 42
+ * console.log(e.lockPath, e.owner?.pid, e.sameProcess); // /tmp/a.bin.lock 42 false
+ * const here = new DownloadLockedError("/tmp/a.bin.lock", undefined, { sameProcess: true });
+ * console.log(here.message); // target is being downloaded by this process (another call): ...
  * ```
  */
 export class DownloadLockedError extends DownloadError {
@@ -285,15 +288,28 @@ export class DownloadLockedError extends DownloadError {
   readonly lockPath: string;
   /** Who holds it, as written in the lock file. */
   readonly owner?: { pid: number; host: string; since?: string };
-  /** Builds the error; see the class documentation for the fields. */
-  constructor(lockPath: string, owner?: { pid: number; host: string; since?: string }) {
+  /** Whether the holder is another call in this very process (or browser context). */
+  readonly sameProcess: boolean;
+  /**
+   * Builds the error; see the class documentation for the fields. `sameProcess` says the
+   * lock is held by another call in this process, and the message says so.
+   */
+  constructor(
+    lockPath: string,
+    owner?: { pid: number; host: string; since?: string },
+    options?: { sameProcess?: boolean },
+  ) {
+    const sameProcess = options?.sameProcess === true;
     super(
-      `target is being downloaded by another process${
-        owner ? ` (pid ${owner.pid} on ${owner.host})` : ""
-      }: lock ${lockPath}`,
+      sameProcess
+        ? `target is being downloaded by this process (another call): lock ${lockPath}`
+        : `target is being downloaded by another process${
+          owner ? ` (pid ${owner.pid} on ${owner.host})` : ""
+        }: lock ${lockPath}`,
     );
     this.lockPath = lockPath;
     if (owner) this.owner = owner;
+    this.sameProcess = sameProcess;
   }
 }
 
@@ -321,4 +337,32 @@ export class LocalFileError extends DownloadError {
     this.code = code;
     this.path = path;
   }
+}
+
+/** A bad option: a `TypeError` or `RangeError` whose `option` field names it. */
+export type OptionError = (TypeError | RangeError) & {
+  /** The option at fault, as the caller spells it (`"numThreads"`, `"retry.limit"`). */
+  readonly option: string;
+};
+
+/**
+ * The error for a bad option: `kind` `"type"` (a wrong type) makes a `TypeError`, `"range"`
+ * (a value out of range) a `RangeError`; either carries `option`, the option's name, so that
+ * callers (the CLI) can name it in their own words without parsing the message.
+ *
+ * @example
+ * ```ts
+ * import { optionError } from "./errors.ts";
+ * const e = optionError("range", "numThreads", "'numThreads' must be from 1 to 64: got 0");
+ * console.assert(e instanceof RangeError && e.option === "numThreads");
+ * ```
+ */
+export function optionError(
+  kind: "type" | "range",
+  option: string,
+  message: string,
+): OptionError {
+  const error = kind === "type" ? new TypeError(message) : new RangeError(message);
+  Object.defineProperty(error, "option", { value: option, enumerable: true });
+  return error as OptionError;
 }

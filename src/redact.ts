@@ -228,3 +228,25 @@ function copyError(error: Error, changed: Map<string | symbol, unknown>): Error 
   if (typeof stack === "string") define("stack", stack, false);
   return copy;
 }
+
+/**
+ * Runs `fn` and rejects with whatever it throws through {@linkcode redactCause}: the one
+ * place errors leave the library (the entry points), so that not even a runtime's own error
+ * (a `TypeError` quoting a bad signed URL, a raw local failure) carries a secret. An error
+ * without secrets is rethrown as it is (an abort's reason stays the very same object).
+ *
+ * @example
+ * ```ts
+ * import { redacting } from "./redact.ts";
+ * await redacting(() => {
+ *   throw new TypeError("bad URL https://b.example/k?x-oss-signature=abc");
+ * }).catch((e) => console.log(e.message)); // bad URL https://b.example/k?x-oss-signature=<redacted>
+ * ```
+ */
+export async function redacting<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw redactCause(e);
+  }
+}

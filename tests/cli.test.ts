@@ -323,6 +323,14 @@ describe("progress output", () => {
     assert.equal(await runCli(["--json", "--threads", "x", "http://h/a", "b"], io), 2);
     assert.match(err, /error: --threads must be a whole number/);
     assert.deepEqual(events(out).map((e) => [e.event, e.exitCode]), [["error", 2]]);
+    // The library's option errors name the option (`option`): said as the CLI's flags.
+    err = "";
+    const oss = ["--endpoint", "example.com", "--access-key-id", "a", "--access-key-secret", "b"];
+    assert.equal(await runCli([...oss, "oss://bkt/k", "/nonexistent-dir/x"], io), 2);
+    assert.match(err, /error: --region is required .* or --signature-version v1\n/);
+    err = "";
+    assert.equal(await runCli(["--endpoint", "ftp://x", "oss://bkt/k", "/nonexistent/x"], io), 2);
+    assert.match(err, /error: --endpoint must use http or https/);
   });
 });
 

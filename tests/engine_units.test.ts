@@ -1,10 +1,17 @@
 /** Unit tests of the engine's pure pieces: options, planning, checkpoint parsing, retry. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { resolveOptions } from "../src/engine/options.ts";
+import {
+  DEFAULT_MULTIGET_THRESHOLD,
+  DEFAULT_RETRY,
+  resolveOptions,
+} from "../src/engine/options.ts";
+import * as mod from "../mod.ts";
+import * as web from "../web.ts";
 import { choosePartSize, DEFAULT_PART_SIZE, planParts } from "../src/engine/plan.ts";
 import { CHECKPOINT_KIND, parseRecord, sameObject, toRecord } from "../src/engine/checkpoint.ts";
-import { backoffDelay, classify, sleep } from "../src/engine/retry.ts";
+import { backoffDelay, classify, retrying, sleep } from "../src/engine/retry.ts";
+import type { RetryEvent } from "../src/engine/events.ts";
 import { parseRetryAfterMs as parseRetryAfter } from "../src/sources/oss/errors.ts";
 import { HttpError, NetworkError, OssError, ProtocolError } from "../src/errors.ts";
 import { MiB } from "./helpers.ts";
@@ -17,6 +24,18 @@ describe("resolveOptions", () => {
     assert.equal(o.partSize, undefined);
     assert.equal(o.verify, true);
     assert.equal(o.retry.limit, 8);
+  });
+
+  it("exports the defaults it fills in (mod.ts and web.ts)", () => {
+    const o = resolveOptions({ retry: { limit: 3 } });
+    assert.equal(DEFAULT_MULTIGET_THRESHOLD, 10 * MiB);
+    assert.equal(o.multigetThreshold, DEFAULT_MULTIGET_THRESHOLD);
+    assert.deepEqual(o.retry, { ...DEFAULT_RETRY, limit: 3 });
+    assert.ok(Object.isFrozen(DEFAULT_RETRY));
+    for (const entry of [mod, web]) {
+      assert.equal(entry.DEFAULT_MULTIGET_THRESHOLD, DEFAULT_MULTIGET_THRESHOLD);
+      assert.equal(entry.DEFAULT_RETRY, DEFAULT_RETRY);
+    }
   });
 
   const bad: [string, Record<string, unknown>, typeof TypeError | typeof RangeError, RegExp][] = [
@@ -50,6 +69,9 @@ describe("resolveOptions", () => {
       assert.throws(() => resolveOptions(options as never), (e: unknown) => {
         assert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
         assert.match((e as Error).message, pattern);
+        // The option's name as a field: what the CLI turns into a flag name.
+        const option = name.split(" ")[0];
+        assert.equal((e as { option?: string }).option, option);
         return true;
       });
     });
@@ -75,6 +97,7 @@ describe("part planning", () => {
   it("refuses a partSize that makes more than 10,000 parts, naming the least that works", () => {
     assert.throws(() => choosePartSize(10_001, 1), (e: unknown) => {
       assert.ok(e instanceof RangeError);
+      assert.equal((e as { option?: string }).option, "partSize");
       assert.match(e.message, /'partSize' 1 makes 10001 parts.*at least 2/);
       return true;
     });
@@ -191,5 +214,66 @@ describe("retry policy", () => {
     const p = sleep(10_000, c.signal);
     c.abort(reason);
     await assert.rejects(p, (e) => e === reason);
+  });
+});
+
+describe("the retry loop", () => {
+  // No waiting; a progress floor of 1 byte (lowSpeedLimit 1 × lowSpeedTime 1).
+  const retry = { ...DEFAULT_RETRY, initialDelay: 0, backoffLimit: 0, limit: 3 };
+  retry.lowSpeedLimit = 1;
+  retry.lowSpeedTime = 1;
+
+  it("gives up after `limit` attempts without progress, announcing each retry", async () => {
+    const events: RetryEvent[] = [];
+    let calls = 0;
+    await assert.rejects(
+      retrying(() => {
+        calls++;
+        return Promise.reject(new TypeError("fetch failed"));
+      }, {
+        retry,
+        onEvent: (e) => events.push(e as RetryEvent),
+        range: () => ({ start: 5, end: 9 }),
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof NetworkError);
+        assert.match(e.message, /^giving up after 3 attempts: fetch failed$/);
+        return true;
+      },
+    );
+    assert.equal(calls, 3);
+    assert.deepEqual(events.map((e) => [e.type, e.attempt, e.range]), [
+      ["retry", 1, { start: 5, end: 9 }],
+      ["retry", 2, { start: 5, end: 9 }],
+    ]);
+    assert.ok(events.every((e) => e.error instanceof NetworkError));
+  });
+
+  it("an attempt that passed the progress floor resets the count; fatal errors pass at once", async () => {
+    let calls = 0, done = 0;
+    const result = await retrying(() => {
+      calls++;
+      if (calls <= 4) done += 2; // progress above the 1-byte floor: never gives up
+      if (calls < 6) return Promise.reject(new HttpError(503, "busy"));
+      return Promise.resolve("ok");
+    }, { retry, progress: () => done });
+    assert.equal(result, "ok");
+    assert.equal(calls, 6);
+    const notFound = new HttpError(404, "gone");
+    calls = 0;
+    await assert.rejects(retrying(() => (calls++, Promise.reject(notFound)), { retry }), notFound);
+    assert.equal(calls, 1);
+  });
+
+  it("`limit()` is read at each failure; `exhausted` picks the error", async () => {
+    const signal = new Error("fall back");
+    await assert.rejects(
+      retrying(() => Promise.reject(new ProtocolError("bad range")), {
+        retry,
+        limit: () => 1,
+        exhausted: () => signal,
+      }),
+      signal,
+    );
   });
 });

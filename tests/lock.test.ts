@@ -88,6 +88,7 @@ describe("FileLock", () => {
         assert.ok(e instanceof DownloadLockedError);
         assert.match(e.message, /this process/);
         assert.equal(e.owner?.pid, process.pid);
+        assert.equal(e.sameProcess, true);
         return true;
       });
       await release();
@@ -109,6 +110,7 @@ describe("FileLock", () => {
         assert.ok(e instanceof DownloadLockedError);
         assert.equal(e.owner?.pid, 1);
         assert.doesNotMatch(e.message, /this process/);
+        assert.equal(e.sameProcess, false);
         return true;
       });
       await writeFile(

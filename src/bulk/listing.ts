@@ -6,7 +6,8 @@
  */
 import { NetworkError } from "../errors.ts";
 import type { RetryOptions } from "../engine/options.ts";
-import { backoffDelay, classify, sleep } from "../engine/retry.ts";
+import { retrying } from "../engine/retry.ts";
+import type { DownloadEvent } from "../engine/events.ts";
 import type { FetchLike } from "../sources/fetch_like.ts";
 import type { Bucket } from "../sources/oss/bucket.ts";
 import type { ListedObject, ListObjectsPage } from "../sources/oss/list.ts";
@@ -18,15 +19,17 @@ export interface ListingOptions {
   retry: Required<RetryOptions>;
   signal?: AbortSignal;
   fetch?: FetchLike;
+  /** Receives a `retry` event before each new attempt at a page. */
+  onEvent?: (event: DownloadEvent) => void;
 }
 
 /** One page, retried; each attempt gets `retry.idleTimeout` ms for headers and body. */
-async function page(
+function page(
   bucket: Bucket,
   o: ListingOptions,
   token: string | undefined,
 ): Promise<ListObjectsPage> {
-  for (let attempt = 1;; attempt++) {
+  return retrying(async () => {
     o.signal?.throwIfAborted();
     const deadline = new AbortController();
     const timer = setTimeout(
@@ -42,15 +45,11 @@ async function page(
         ...(o.fetch ? { fetch: o.fetch } : {}),
       });
     } catch (e) {
-      if (o.signal?.aborted) throw o.signal.reason;
-      const error = deadline.signal.aborted ? deadline.signal.reason : e;
-      if (classify(error) !== "retry" || attempt >= o.retry.limit) throw error;
-      const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
-      await sleep(backoffDelay(attempt, o.retry, retryAfter), o.signal);
+      throw deadline.signal.aborted && !o.signal?.aborted ? deadline.signal.reason : e;
     } finally {
       clearTimeout(timer);
     }
-  }
+  }, { retry: o.retry, signal: o.signal, onEvent: o.onEvent, exhausted: (e) => e });
 }
 
 /** Every object under `o.prefix`, in key order. */

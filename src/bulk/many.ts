@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { redacting } from "../redact.ts";
 import { loadFileSystem } from "../fs/mod.ts";
 import { HttpSource, type HttpSourceOptions } from "../sources/http.ts";
 import type { ObjectSource } from "../sources/source.ts";
@@ -44,7 +45,15 @@ function isSource(value: unknown): value is ObjectSource {
  * for (const f of result.failed) console.error(f.key, f.error.message);
  * ```
  */
-export async function downloadMany(
+export function downloadMany(
+  items: BulkItem[],
+  options?: BulkOptions,
+): Promise<BulkResult> {
+  return redacting(() => many(items, options));
+}
+
+/** {@linkcode downloadMany}, its errors not yet redacted. */
+async function many(
   items: BulkItem[],
   options?: BulkOptions,
 ): Promise<BulkResult> {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { redacting } from "../redact.ts";
 import { loadFileSystem } from "../fs/mod.ts";
 import type { Bucket } from "../sources/oss/bucket.ts";
 import { OssObjectSource, type OssObjectSourceOptions } from "../sources/oss/source.ts";
@@ -42,7 +43,17 @@ import { inShard } from "./shard.ts";
  * console.log(result.downloaded, result.skipped, result.failed.length);
  * ```
  */
-export async function downloadPrefix(
+export function downloadPrefix(
+  bucket: Bucket,
+  prefix: string,
+  directory: string,
+  options?: BulkOptions,
+): Promise<BulkResult> {
+  return redacting(() => prefixBatch(bucket, prefix, directory, options));
+}
+
+/** {@linkcode downloadPrefix}, its errors not yet redacted. */
+async function prefixBatch(
   bucket: Bucket,
   prefix: string,
   directory: string,

@@ -6,7 +6,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MAX_PART_SIZE, MAX_THREADS } from "../engine/options.ts";
+import {
+  DEFAULT_MULTIGET_THRESHOLD,
+  DEFAULT_RETRY,
+  MAX_PART_SIZE,
+  MAX_THREADS,
+  MiB,
+} from "../engine/options.ts";
+import { DEFAULT_PART_SIZE } from "../engine/plan.ts";
 import { safeFileName } from "./escape.ts";
 import { UsageError } from "./exit_codes.ts";
 import { parseSize } from "./size.ts";
@@ -39,11 +46,12 @@ file renamed onto the destination.
 
 Options:
   --threads N           ranges downloaded at once, 1-${MAX_THREADS} (default ${DEFAULT_THREADS})
-  --part-size SIZE      bytes per range request (default: 8MiB, more for huge objects)
+  --part-size SIZE      bytes per range request (default: ${
+  DEFAULT_PART_SIZE / MiB
+}MiB, more for huge objects)
   --threshold SIZE      objects smaller than this are fetched with one plain GET
-                        and no checkpoint (default 10MiB)
+                        and no checkpoint (default ${DEFAULT_MULTIGET_THRESHOLD / MiB}MiB)
   --store DIR           where checkpoints are kept (default ~/.resumable-download)
-  --retries N           attempts per request before giving up, 1-1000 (default 8)
   --no-verify           do not check the CRC-64 (sizes are still checked)
   --sha256 HEX          also check the file's SHA-256
   -q, --quiet           no progress and no summary on stderr (errors still are)
@@ -51,7 +59,7 @@ Options:
   -o, --output FILE     save to FILE (instead of <destination>)
   -H, --header "N: V"   send this header with every request (repeatable)
   --limit-rate SIZE     at most SIZE bytes per second, all connections together
-  --retries N           retries per request without progress (default 7)
+  --retries N           retries per request without progress (default ${DEFAULT_RETRY.limit - 1})
   -h, --help            print this help and exit
   -V, --version         print the version and exit
 

@@ -150,11 +150,18 @@ const FLAG_NAMES: Record<string, string> = {
   signatureVersion: "--signature-version",
 };
 
-/** A library message about options (`'region' is required`) in the words of the CLI. */
-function inFlagTerms(message: string): string {
-  return message
-    .replace(/signatureVersion: "v1"/g, "--signature-version v1")
-    .replace(/'(\w+)'/g, (m, name: string) => FLAG_NAMES[name] ?? m);
+/**
+ * A library error about an option (`'region' is required ...`) in the words of the CLI: the
+ * error's `option` field says which option, and its quoted name becomes the flag's.
+ */
+function inFlagTerms(e: TypeError | RangeError): string {
+  const option = (e as { option?: unknown }).option;
+  const flag = typeof option === "string" ? FLAG_NAMES[option] : undefined;
+  if (flag === undefined) return e.message;
+  const message = e.message.replaceAll(`'${option}'`, flag);
+  return option === "region"
+    ? message.replaceAll('signatureVersion: "v1"', "--signature-version v1")
+    : message;
 }
 
 /** The source as shown to people: URLs without their query (signatures stay private). */
@@ -234,7 +241,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   } catch (e) {
     if (e instanceof UsageError) return usageError(e);
     if (e instanceof TypeError || e instanceof RangeError) {
-      return usageError(new UsageError(inFlagTerms(e.message)));
+      return usageError(new UsageError(inFlagTerms(e)));
     }
     writeLines(io.stderr, describeError(e, { saved: false }));
     return exitCodeFor(e);

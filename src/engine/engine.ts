@@ -12,7 +12,7 @@ import type { TargetLock } from "../lock/types.ts";
 import type { ObjectSource } from "../sources/source.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import { emit } from "./events.ts";
-import type { ResolvedOptions } from "./options.ts";
+import { optionError, type ResolvedOptions } from "./options.ts";
 import { Run } from "./run.ts";
 import { ObjectChangedSignal } from "./signals.ts";
 import { fileError } from "./temp_file.ts";
@@ -52,8 +52,9 @@ export interface EngineContext {
 }
 
 /**
- * Downloads `source` to `filename`. See {@linkcode DownloadOptions} for the options and
- * the README ("How it works") for the contract: resume, consistency, integrity, atomicity.
+ * Downloads `source` to `filename`. See {@linkcode DownloadOptions} for the options, the
+ * README ("How it works", "What is verified") for the contract (resume, consistency,
+ * integrity, atomicity) and docs/architecture.md for which file owns which step.
  */
 export async function runDownload(
   source: ObjectSource,
@@ -61,7 +62,11 @@ export async function runDownload(
   ctx: EngineContext,
 ): Promise<DownloadResult> {
   if (typeof filename !== "string" || filename === "") {
-    throw new TypeError(`'filename' must be a non-empty path: got ${JSON.stringify(filename)}`);
+    throw optionError(
+      "type",
+      "filename",
+      `'filename' must be a non-empty path: got ${JSON.stringify(filename)}`,
+    );
   }
   const { fs, options } = ctx;
   options.signal?.throwIfAborted();

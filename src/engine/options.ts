@@ -8,6 +8,9 @@ import type { FileSystem } from "../fs/types.ts";
 import type { CheckpointStore } from "../stores/store.ts";
 import type { FetchLike } from "../sources/fetch_like.ts";
 import type { DownloadEvent } from "./events.ts";
+import { optionError } from "../errors.ts";
+
+export { type OptionError, optionError } from "../errors.ts";
 
 /** 1 MiB. */
 export const MiB = 1024 * 1024;
@@ -187,7 +190,30 @@ export interface ResolvedOptions {
   checkpointId: string | undefined;
 }
 
-const RETRY_DEFAULTS: Required<RetryOptions> = {
+/**
+ * Objects smaller than this many bytes (10 MiB) are fetched with one plain GET and no
+ * checkpoint, when `multigetThreshold` is absent.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MULTIGET_THRESHOLD } from "@resumable-download/resumable-download";
+ * const multigetThreshold = 4 * DEFAULT_MULTIGET_THRESHOLD; // checkpoints from 40 MiB
+ * ```
+ */
+export const DEFAULT_MULTIGET_THRESHOLD: number = 10 * MiB;
+
+/**
+ * The retry behaviour when `retry` (or one of its fields) is absent: 8 attempts without
+ * progress, 250 ms doubling up to 15 s, 5 min without progress at most, 30 s of silence,
+ * a speed floor of 1024 bytes/s over 30 s.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RETRY } from "@resumable-download/resumable-download";
+ * const retry = { limit: DEFAULT_RETRY.limit * 2 }; // the other fields keep their defaults
+ * ```
+ */
+export const DEFAULT_RETRY: Readonly<Required<RetryOptions>> = Object.freeze({
   limit: 8,
   initialDelay: 250,
   backoffLimit: 15_000,
@@ -195,7 +221,7 @@ const RETRY_DEFAULTS: Required<RetryOptions> = {
   idleTimeout: 30_000,
   lowSpeedLimit: 1024,
   lowSpeedTime: 30,
-};
+});
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -211,10 +237,12 @@ function show(value: unknown): string {
 /** Throws unless `value` is an integer in [min, max]; returns it. */
 export function integerOption(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number") {
-    throw new TypeError(`'${name}' must be an integer: got ${show(value)}`);
+    throw optionError("type", name, `'${name}' must be an integer: got ${show(value)}`);
   }
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
+    throw optionError(
+      "range",
+      name,
       `'${name}' must be an integer from ${min} to ${max}: got ${show(value)}`,
     );
   }
@@ -224,10 +252,12 @@ export function integerOption(name: string, value: unknown, min: number, max: nu
 /** Throws unless `value` is a number of seconds above 0 and at most `max`; returns it. */
 function secondsOption(name: string, value: unknown, max: number): number {
   if (typeof value !== "number") {
-    throw new TypeError(`'${name}' must be a number of seconds: got ${show(value)}`);
+    throw optionError("type", name, `'${name}' must be a number of seconds: got ${show(value)}`);
   }
   if (!(value > 0 && value <= max)) {
-    throw new RangeError(
+    throw optionError(
+      "range",
+      name,
       `'${name}' must be above 0 and at most ${max} seconds: got ${show(value)}`,
     );
   }
@@ -242,7 +272,9 @@ function digestsOption(value: ExpectedDigests): ExpectedDigests {
     if (v === undefined) continue;
     if (name === "crc64") {
       if (typeof v !== "string" || !/^(0|[1-9]\d{0,19})$/.test(v) || BigInt(v) >= 2n ** 64n) {
-        throw new TypeError(
+        throw optionError(
+          "type",
+          "verify.crc64",
           `'verify.crc64' must be an unsigned 64-bit decimal string: got ${show(v)}`,
         );
       }
@@ -250,11 +282,19 @@ function digestsOption(value: ExpectedDigests): ExpectedDigests {
     } else if (name === "sha256" || name === "md5") {
       const len = HEX[name];
       if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(v)) {
-        throw new TypeError(`'verify.${name}' must be ${len} hex digits: got ${show(v)}`);
+        throw optionError(
+          "type",
+          `verify.${name}`,
+          `'verify.${name}' must be ${len} hex digits: got ${show(v)}`,
+        );
       }
       out[name] = v.toLowerCase();
     } else {
-      throw new TypeError(`'verify' has an unknown digest '${name}' (use sha256, md5 or crc64)`);
+      throw optionError(
+        "type",
+        "verify",
+        `'verify' has an unknown digest '${name}' (use sha256, md5 or crc64)`,
+      );
     }
   }
   return out;
@@ -264,7 +304,7 @@ function digestsOption(value: ExpectedDigests): ExpectedDigests {
 export function resolveOptions(options: DownloadOptions | undefined): ResolvedOptions {
   if (options === undefined || options === null) options = {};
   if (typeof options !== "object") {
-    throw new TypeError(`'options' must be an object: got ${show(options)}`);
+    throw optionError("type", "options", `'options' must be an object: got ${show(options)}`);
   }
   const o = options;
   const store = o.store;
@@ -273,10 +313,14 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
     (typeof store !== "object" || store === null || typeof store.get !== "function" ||
       typeof store.put !== "function" || typeof store.delete !== "function")
   ) {
-    throw new TypeError(`'store' must be a CheckpointStore (get, put, delete): got ${show(store)}`);
+    throw optionError(
+      "type",
+      "store",
+      `'store' must be a CheckpointStore (get, put, delete): got ${show(store)}`,
+    );
   }
   const multigetThreshold = o.multigetThreshold === undefined
-    ? 10 * MiB
+    ? DEFAULT_MULTIGET_THRESHOLD
     : integerOption("multigetThreshold", o.multigetThreshold, 1, Number.MAX_SAFE_INTEGER);
   const partSize = o.partSize === undefined
     ? undefined
@@ -285,23 +329,29 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
     ? 1
     : integerOption("numThreads", o.numThreads, 1, MAX_THREADS);
   if (o.progressCallback !== undefined && typeof o.progressCallback !== "function") {
-    throw new TypeError(`'progressCallback' must be a function: got ${show(o.progressCallback)}`);
+    throw optionError(
+      "type",
+      "progressCallback",
+      `'progressCallback' must be a function: got ${show(o.progressCallback)}`,
+    );
   }
   if (
     o.signal !== undefined &&
     (typeof o.signal !== "object" || o.signal === null || !("aborted" in o.signal))
   ) {
-    throw new TypeError(`'signal' must be an AbortSignal: got ${show(o.signal)}`);
+    throw optionError("type", "signal", `'signal' must be an AbortSignal: got ${show(o.signal)}`);
   }
   const r = o.retry ?? {};
   if (typeof r !== "object" || r === null) {
-    throw new TypeError(`'retry' must be an object: got ${show(r)}`);
+    throw optionError("type", "retry", `'retry' must be an object: got ${show(r)}`);
   }
-  const retry: Required<RetryOptions> = { ...RETRY_DEFAULTS };
+  const retry: Required<RetryOptions> = { ...DEFAULT_RETRY };
   for (const key of Object.keys(r) as (keyof RetryOptions)[]) {
-    if (!(key in RETRY_DEFAULTS)) {
-      throw new TypeError(
-        `'retry' has an unknown option '${key}' (use ${Object.keys(RETRY_DEFAULTS).join(", ")})`,
+    if (!(key in DEFAULT_RETRY)) {
+      throw optionError(
+        "type",
+        "retry",
+        `'retry' has an unknown option '${key}' (use ${Object.keys(DEFAULT_RETRY).join(", ")})`,
       );
     }
     const v = r[key];
@@ -320,22 +370,32 @@ export function resolveOptions(options: DownloadOptions | undefined): ResolvedOp
   if (o.verify === false) verify = false;
   else if (o.verify === true || o.verify === undefined) verify = true;
   else if (typeof o.verify === "object" && o.verify !== null) digests = digestsOption(o.verify);
-  else {throw new TypeError(
+  else {throw optionError(
+      "type",
+      "verify",
       `'verify' must be a boolean or an object of digests: got ${show(o.verify)}`,
     );}
   if (o.versionId !== undefined && (typeof o.versionId !== "string" || o.versionId === "")) {
-    throw new TypeError(`'versionId' must be a non-empty string: got ${show(o.versionId)}`);
+    throw optionError(
+      "type",
+      "versionId",
+      `'versionId' must be a non-empty string: got ${show(o.versionId)}`,
+    );
   }
   if (o.fetch !== undefined && typeof o.fetch !== "function") {
-    throw new TypeError(`'fetch' must be a function: got ${show(o.fetch)}`);
+    throw optionError("type", "fetch", `'fetch' must be a function: got ${show(o.fetch)}`);
   }
   if (o.onEvent !== undefined && typeof o.onEvent !== "function") {
-    throw new TypeError(`'onEvent' must be a function: got ${show(o.onEvent)}`);
+    throw optionError("type", "onEvent", `'onEvent' must be a function: got ${show(o.onEvent)}`);
   }
   if (
     o.checkpointId !== undefined && (typeof o.checkpointId !== "string" || o.checkpointId === "")
   ) {
-    throw new TypeError(`'checkpointId' must be a non-empty string: got ${show(o.checkpointId)}`);
+    throw optionError(
+      "type",
+      "checkpointId",
+      `'checkpointId' must be a non-empty string: got ${show(o.checkpointId)}`,
+    );
   }
   return {
     store,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { MAX_PART_SIZE, MAX_PARTS, MiB } from "./options.ts";
+import { MAX_PART_SIZE, MAX_PARTS, MiB, optionError } from "./options.ts";
 
 /** Default part size for objects up to 80 GB (10,000 parts of 8 MiB). */
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -29,7 +29,9 @@ export function choosePartSize(size: number, requested: number | undefined): num
     const count = Math.ceil(size / requested);
     if (count > MAX_PARTS) {
       const least = Math.ceil(size / MAX_PARTS);
-      throw new RangeError(
+      throw optionError(
+        "range",
+        "partSize",
         `'partSize' ${requested} makes ${count} parts of a ${size}-byte object; at most ${MAX_PARTS} are allowed, so use at least ${least}`,
       );
     }

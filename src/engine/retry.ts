@@ -1,9 +1,11 @@
 /**
- * Which failures are worth another attempt, and how long to wait before it.
+ * Which failures are worth another attempt, how long to wait before it, and the one loop
+ * that retries (ranges, the first request, samples and listing pages alike).
  *
  * @module
  */
-import { HttpError, NetworkError, OssError, ProtocolError } from "../errors.ts";
+import { DownloadError, HttpError, NetworkError, OssError, ProtocolError } from "../errors.ts";
+import { type DownloadEvent, emit, type RetryEvent } from "./events.ts";
 import type { RetryOptions } from "./options.ts";
 
 /** Statuses that say "try again later". */
@@ -61,4 +63,90 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * What a failed attempt is reported as: a runtime's rejection (`TypeError: fetch failed`)
+ * becomes the `NetworkError` that carries its cause's own words.
+ */
+export function asDownloadError(e: unknown): unknown {
+  return e instanceof DownloadError || !(e instanceof Error)
+    ? e
+    : new NetworkError("request failed", { cause: e });
+}
+
+/** The error for retries that ran out: a `DownloadError` as it is, else a `NetworkError`. */
+export function givingUp(e: unknown, attempts: number): unknown {
+  return e instanceof DownloadError ? e : new NetworkError(
+    `giving up after ${attempts} attempts: ${(e as Error)?.message ?? e}`,
+    { cause: e },
+  );
+}
+
+/** How {@linkcode retrying} retries one request (or one run of ranges). */
+export interface RetryPolicy {
+  retry: Required<RetryOptions>;
+  /** Ends the waits between attempts; once aborted, a failure ends with its reason. */
+  signal?: AbortSignal;
+  /** Receives a `retry` event before each wait. */
+  onEvent?: (event: DownloadEvent) => void;
+  /**
+   * Bytes done so far: an attempt that added more than `lowSpeedLimit × lowSpeedTime`
+   * (any bytes when that floor is 0) resets the attempt count and the `maxElapsed` clock.
+   */
+  progress?: () => number;
+  /** Attempts allowed, read at each failure (default `retry.limit`). */
+  limit?: () => number;
+  /** The range a `retry` event names. */
+  range?: () => { start: number; end: number };
+  /** Called first with each failure; throws to end the loop at once (default: `signal`). */
+  stopped?: (error: unknown) => void;
+  /** Called with each failure that will be retried (or has run out of attempts). */
+  retryable?: (error: unknown) => void;
+  /** What to throw when attempts or time ran out (default {@linkcode givingUp}). */
+  exhausted?: (error: unknown, attempts: number) => unknown;
+}
+
+/**
+ * Runs `attempt` until it resolves. A failure that {@linkcode classify} does not call
+ * "retry" is thrown as it is; a retryable one is tried again after a backoff (at least the
+ * server's Retry-After) until `retry.limit` attempts in a row, or `retry.maxElapsed` ms,
+ * passed without progress.
+ */
+export async function retrying<T>(attempt: () => Promise<T>, p: RetryPolicy): Promise<T> {
+  const r = p.retry;
+  const floor = r.lowSpeedLimit * r.lowSpeedTime;
+  let attempts = 0;
+  let failingSince = Date.now();
+  for (;;) {
+    const before = p.progress?.() ?? 0;
+    try {
+      return await attempt();
+    } catch (e) {
+      if (p.stopped) p.stopped(e);
+      else if (p.signal?.aborted) throw p.signal.reason;
+      if (classify(e) !== "retry") throw e;
+      p.retryable?.(e);
+      if (p.progress && p.progress() > before + floor) {
+        attempts = 0;
+        failingSince = Date.now();
+      }
+      attempts++;
+      if (attempts >= (p.limit?.() ?? r.limit) || Date.now() - failingSince > r.maxElapsed) {
+        throw (p.exhausted ?? givingUp)(e, attempts);
+      }
+      const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
+      const delayMs = backoffDelay(attempts, r, retryAfter);
+      const event: RetryEvent = {
+        type: "retry",
+        attempt: attempts,
+        delayMs,
+        error: asDownloadError(e),
+      };
+      const range = p.range?.();
+      if (range) event.range = range;
+      emit(p.onEvent, event);
+      await sleep(delayMs, p.signal);
+    }
+  }
 }

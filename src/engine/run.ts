@@ -7,13 +7,7 @@
  *
  * @module
  */
-import {
-  DownloadError,
-  IntegrityError,
-  LocalFileError,
-  NetworkError,
-  ProtocolError,
-} from "../errors.ts";
+import { IntegrityError, LocalFileError, ProtocolError } from "../errors.ts";
 import { dirname } from "../fs/path.ts";
 import { parseCrc64 } from "../integrity/value.ts";
 import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
@@ -28,7 +22,7 @@ import { withDeadline } from "./deadline.ts";
 import { writeSizeFor } from "./memory_budget.ts";
 import { checkResponse } from "./response_check.ts";
 import { allocationError, checkObjectSize } from "./size_limit.ts";
-import { backoffDelay, classify, sleep } from "./retry.ts";
+import { classify, givingUp, retrying } from "./retry.ts";
 import { chooseSamples, sampleMatches, type Span } from "./samples.ts";
 import { CheckpointSaver } from "./saver.ts";
 import { ObjectChangedSignal, RangeIgnoredSignal } from "./signals.ts";
@@ -41,16 +35,6 @@ import {
   verifySavedParts,
 } from "./verify.ts";
 import type { DigestName } from "../integrity/hashers.ts";
-
-/**
- * What a failed attempt is reported as: a runtime's rejection (`TypeError: fetch failed`)
- * becomes the `NetworkError` that carries its cause's own words.
- */
-function asDownloadError(e: unknown): unknown {
-  return e instanceof DownloadError || !(e instanceof Error)
-    ? e
-    : new NetworkError("request failed", { cause: e });
-}
 
 /** An `x-oss-hash-crc64ecma` value when it is a valid CRC-64 (unsigned decimal), else none. */
 function parseStatedCrc64(value: string | null): string | undefined {
@@ -153,17 +137,19 @@ export class Run {
     this.#checksums = { ...this.#info.checksums };
     const size = this.#info.size;
     checkObjectSize(size, "the server");
-    this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
+    // An object below the threshold never has a record: no key, no lookup (per-object cost).
+    const small = size < o.multigetThreshold;
+    if (!small) this.#key = await checkpointKey(o.checkpointId ?? this.#source.id, this.#target);
     const files: RandomAccessFile[] = [];
     try {
-      let resumed = await this.#prepare();
+      let resumed = await this.#prepare(small, files);
       // More workers than parts is fine: idle workers split the biggest remaining part.
       const splittable = Math.floor(size / MIN_SPLIT);
       const threads = this.#rangeIgnored
         ? 1
         : Math.max(1, Math.min(o.numThreads, Math.max(this.#parts.length, splittable)));
       this.#writeSize = writeSizeFor(threads);
-      for (let i = 0; i < threads; i++) files.push(await this.#open(this.#tempFile));
+      while (files.length < threads) files.push(await this.#open(this.#tempFile));
       if (resumed && o.verify) await this.#verifySaved(files[0]!);
       this.#consumed = this.#parts.reduce((n, p) => n + p.done, 0);
       if (resumed && this.#needsSamples()) await this.#proveSaved(files[0]!, "resume");
@@ -221,13 +207,17 @@ export class Run {
   // -------------------------------------------------------------------------------------
   // Prepare: resume or plan, and the temp file
 
-  /** Finds or creates the checkpoint and temp file; resolves whether progress was found. */
-  async #prepare(): Promise<boolean> {
+  /**
+   * Finds or creates the checkpoint and temp file; resolves whether progress was found. A
+   * `small` object (below the threshold, never recorded) skips the store and the free-space
+   * check, and its new temp file stays open, pushed onto `files`.
+   */
+  async #prepare(small: boolean, files: RandomAccessFile[]): Promise<boolean> {
     const fs = this.#fs;
     const o = this.#o;
     const info = this.#info;
     const id = o.checkpointId ?? this.#source.id;
-    const saved = await this.#store.get(this.#key);
+    const saved = small ? undefined : await this.#store.get(this.#key);
     const parsed = parseRecord(saved, id, this.#target);
     let resumed = false;
     if (
@@ -262,7 +252,9 @@ export class Run {
       // time that they ignore Range (a 200 to `bytes=0-0`).
       if (!this.#persist || info.acceptRanges === false) this.#rangeIgnored = true;
       if (info.acceptRanges === false) this.#rangesUnusable = true;
-      const free = await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
+      const free = small
+        ? undefined
+        : await fs.freeSpace?.(dirname(this.#target)).catch(() => undefined);
       if (free !== undefined && free < info.size) {
         throw new LocalFileError(
           "ENOSPC",
@@ -271,8 +263,10 @@ export class Run {
         );
       }
       const file = await this.#open(this.#tempFile);
+      let keep = false;
       try {
         await file.truncate(info.size);
+        keep = !this.#persist;
       } catch (e) {
         // A temp file that could not be sized holds nothing to resume from.
         await file.close().catch(() => {});
@@ -284,7 +278,8 @@ export class Run {
           fileError(e, this.#tempFile, "cannot allocate the temp file"),
         );
       } finally {
-        await file.close().catch(() => {});
+        if (keep) files.push(file);
+        else await file.close().catch(() => {});
       }
     }
     this.#saver = new CheckpointSaver(
@@ -494,51 +489,41 @@ export class Run {
    * only finishes what can be finished). Ranges that keep getting answers that do not
    * match them (`ProtocolError`) fall back to a single stream of the whole object.
    */
-  async #fetchRun(parts: Part[], file: RandomAccessFile): Promise<void> {
-    const left = () => parts.some((p) => p.done < p.end - p.start);
-    let attempts = 0;
-    let failingSince = Date.now();
-    while (left()) {
-      const signal = this.#signal;
-      signal.throwIfAborted();
-      const before = parts.reduce((n, p) => n + p.done, 0);
-      try {
-        await this.#fetchOnce(parts, file);
-      } catch (e) {
-        if (this.#stop.signal.aborted) throw this.#failure ?? e;
-        const verdict = e instanceof RangeIgnoredSignal ? "fatal" : classify(e);
-        if (verdict === "changed") throw new ObjectChangedSignal(String((e as Error).message));
-        if (verdict === "fatal") throw e;
-        for (const p of parts) this.#suspects.add(p);
-        if (parts.reduce((n, p) => n + p.done, 0) > before + this.#progressFloor) {
-          attempts = 0;
-          failingSince = Date.now();
-        }
-        attempts++;
-        const r = this.#o.retry;
-        const limit = this.#partFailure === undefined ? r.limit : 1;
-        if (attempts >= limit || Date.now() - failingSince > r.maxElapsed) {
-          if (e instanceof ProtocolError && !this.#rangeIgnored) {
-            throw new RangeIgnoredSignal(`ranged answers keep failing: ${e.message}`);
+  #fetchRun(parts: Part[], file: RandomAccessFile): Promise<void> {
+    const left = () => parts.find((p) => p.done < p.end - p.start);
+    return retrying(async () => {
+      while (left()) {
+        this.#signal.throwIfAborted();
+        try {
+          await this.#fetchOnce(parts, file);
+        } catch (e) {
+          if (classify(e) === "changed") {
+            throw new ObjectChangedSignal(String((e as Error).message));
           }
-          throw e instanceof DownloadError ? e : new NetworkError(
-            `giving up after ${attempts} attempts: ${(e as Error)?.message ?? e}`,
-            { cause: e },
-          );
+          throw e;
         }
-        const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
-        const delayMs = backoffDelay(attempts, r, retryAfter);
-        const first = parts.find((p) => p.done < p.end - p.start) ?? parts[0]!;
-        emit(this.#o.onEvent, {
-          type: "retry",
-          attempt: attempts,
-          delayMs,
-          error: asDownloadError(e),
-          range: { start: first.start + first.done, end: parts[parts.length - 1]!.end - 1 },
-        });
-        await sleep(delayMs, this.#signal);
       }
-    }
+    }, {
+      retry: this.#o.retry,
+      signal: this.#signal,
+      onEvent: this.#o.onEvent,
+      progress: () => parts.reduce((n, p) => n + p.done, 0),
+      limit: () => this.#partFailure === undefined ? this.#o.retry.limit : 1,
+      range: () => {
+        const first = left() ?? parts[0]!;
+        return { start: first.start + first.done, end: parts[parts.length - 1]!.end - 1 };
+      },
+      stopped: (e) => {
+        if (this.#stop.signal.aborted) throw this.#failure ?? e;
+      },
+      retryable: () => {
+        for (const p of parts) this.#suspects.add(p);
+      },
+      exhausted: (e, attempts) =>
+        e instanceof ProtocolError && !this.#rangeIgnored
+          ? new RangeIgnoredSignal(`ranged answers keep failing: ${e.message}`)
+          : givingUp(e, attempts),
+    });
   }
 
   // -------------------------------------------------------------------------------------
@@ -712,29 +697,7 @@ export class Run {
   // -------------------------------------------------------------------------------------
   // Retries of requests outside the parts (stat, samples)
 
-  /** Bytes an attempt must write to count as progress: more than one window of the floor. */
-  get #progressFloor(): number {
-    return this.#o.retry.lowSpeedLimit * this.#o.retry.lowSpeedTime;
-  }
-
-  async #withRetries<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (this.#o.signal?.aborted) throw this.#o.signal.reason;
-        if (classify(e) !== "retry") throw e;
-        if (attempt >= this.#o.retry.limit) {
-          throw e instanceof DownloadError ? e : new NetworkError(
-            `giving up after ${attempt} attempts: ${(e as Error)?.message ?? e}`,
-            { cause: e },
-          );
-        }
-        const retryAfter = (e as { retryAfterMs?: number }).retryAfterMs;
-        const delayMs = backoffDelay(attempt, this.#o.retry, retryAfter);
-        emit(this.#o.onEvent, { type: "retry", attempt, delayMs, error: asDownloadError(e) });
-        await sleep(delayMs, this.#o.signal);
-      }
-    }
+  #withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    return retrying(fn, { retry: this.#o.retry, signal: this.#o.signal, onEvent: this.#o.onEvent });
   }
 }

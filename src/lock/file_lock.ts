@@ -174,11 +174,8 @@ export class FileLock implements TargetLock {
   #locked(path: string, owner: { pid: number; host: string; since?: string } | undefined) {
     const info = owner &&
       { pid: owner.pid, host: owner.host, ...(owner.since ? { since: owner.since } : {}) };
-    const err = new DownloadLockedError(path, info);
     const p = this.#process;
-    if (owner?.pid === p.pid && owner.host === (p.host ?? "")) {
-      err.message = `target is being downloaded by this process (another call): lock ${path}`;
-    }
-    return err;
+    const sameProcess = owner?.pid === p.pid && owner.host === (p.host ?? "");
+    return new DownloadLockedError(path, info, { sameProcess });
   }
 }

@@ -16,6 +16,7 @@ import {
   show,
 } from "./keys.ts";
 import { registerSecret } from "../../redact.ts";
+import { optionError } from "../../errors.ts";
 import {
   type ListedObject,
   type ListObjectsOptions,
@@ -116,7 +117,11 @@ interface Endpoint {
 
 function parseEndpoint(endpoint: unknown): Endpoint {
   if (typeof endpoint !== "string" || endpoint.trim() === "") {
-    throw new TypeError(`'endpoint' must be a host name or an http(s) URL: got ${show(endpoint)}`);
+    throw optionError(
+      "type",
+      "endpoint",
+      `'endpoint' must be a host name or an http(s) URL: got ${show(endpoint)}`,
+    );
   }
   const text = endpoint.trim();
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
@@ -124,16 +129,26 @@ function parseEndpoint(endpoint: unknown): Endpoint {
   try {
     url = new URL(hasScheme ? text : `https://${text}`);
   } catch {
-    throw new TypeError(`'endpoint' must be a host name or an http(s) URL: got ${show(endpoint)}`);
+    throw optionError(
+      "type",
+      "endpoint",
+      `'endpoint' must be a host name or an http(s) URL: got ${show(endpoint)}`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TypeError(`'endpoint' must use http or https: got ${show(endpoint)}`);
+    throw optionError(
+      "type",
+      "endpoint",
+      `'endpoint' must use http or https: got ${show(endpoint)}`,
+    );
   }
   if (
     url.username || url.password || (url.pathname !== "/" && url.pathname !== "") || url.search ||
     url.hash || text.includes("?") || text.includes("#") || !url.hostname
   ) {
-    throw new TypeError(
+    throw optionError(
+      "type",
+      "endpoint",
       `'endpoint' must be a host (optionally with scheme and port), without path, query or credentials: got ${
         show(endpoint)
       }`,
@@ -258,12 +273,14 @@ export class Bucket {
    */
   constructor(options: BucketOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object: got ${show(options)}`);
+      throw optionError("type", "options", `'options' must be an object: got ${show(options)}`);
     }
     const o = options;
     this.#endpoint = parseEndpoint(o.endpoint);
     if (typeof o.bucket !== "string" || !BUCKET_NAME.test(o.bucket)) {
-      throw new TypeError(
+      throw optionError(
+        "type",
+        "bucket",
         `'bucket' must be an OSS bucket name (3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen): got ${
           show(o.bucket)
         }`,
@@ -273,7 +290,9 @@ export class Bucket {
     this.endpoint = `${this.#endpoint.protocol}//${this.#endpoint.host}`;
     const host = this.#endpoint.hostname;
     if (host.startsWith(`${o.bucket}.`) && host.endsWith(".aliyuncs.com") && !o.cname) {
-      throw new TypeError(
+      throw optionError(
+        "type",
+        "endpoint",
         `'endpoint' must not include the bucket name: got ${show(o.endpoint)}; use ${
           show(host.slice(o.bucket.length + 1))
         } (or cname: true for a custom domain)`,
@@ -283,17 +302,25 @@ export class Bucket {
     for (const name of ["accessKeyId", "accessKeySecret", "securityToken"] as const) {
       const v = o[name];
       if (v !== undefined && (typeof v !== "string" || v === "")) {
-        throw new TypeError(`'${name}' must be a non-empty string: got ${show(v)}`);
+        throw optionError("type", name, `'${name}' must be a non-empty string: got ${show(v)}`);
       }
     }
     if (o.accessKeyId !== undefined && o.accessKeySecret === undefined) {
-      throw new TypeError(`'accessKeySecret' is required with 'accessKeyId'`);
+      throw optionError(
+        "type",
+        "accessKeySecret",
+        `'accessKeySecret' is required with 'accessKeyId'`,
+      );
     }
     if (o.accessKeySecret !== undefined && o.accessKeyId === undefined) {
-      throw new TypeError(`'accessKeyId' is required with 'accessKeySecret'`);
+      throw optionError("type", "accessKeyId", `'accessKeyId' is required with 'accessKeySecret'`);
     }
     if (o.securityToken !== undefined && o.accessKeyId === undefined) {
-      throw new TypeError(`'securityToken' needs 'accessKeyId' and 'accessKeySecret'`);
+      throw optionError(
+        "type",
+        "securityToken",
+        `'securityToken' needs 'accessKeyId' and 'accessKeySecret'`,
+      );
     }
     if (o.accessKeyId !== undefined) {
       // Whatever prints an error or a log line removes these (src/redact.ts).
@@ -306,7 +333,9 @@ export class Bucket {
 
     const version = o.signatureVersion ?? "v4";
     if (version !== "v4" && version !== "v1") {
-      throw new TypeError(
+      throw optionError(
+        "type",
+        "signatureVersion",
         `'signatureVersion' must be "v4" or "v1": got ${show(o.signatureVersion)}`,
       );
     }
@@ -315,20 +344,28 @@ export class Bucket {
     let region: string | undefined;
     if (o.region !== undefined) {
       if (typeof o.region !== "string") {
-        throw new TypeError(
+        throw optionError(
+          "type",
+          "region",
           `'region' must be a string such as "cn-hangzhou": got ${show(o.region)}`,
         );
       }
       region = o.region.trim().toLowerCase().replace(/^oss-/, "");
       if (!REGION.test(region)) {
-        throw new TypeError(`'region' must look like "cn-hangzhou": got ${show(o.region)}`);
+        throw optionError(
+          "type",
+          "region",
+          `'region' must look like "cn-hangzhou": got ${show(o.region)}`,
+        );
       }
     } else {
       region = regionFromEndpoint(host);
     }
     if (region !== undefined) this.region = region;
     if (version === "v4" && !this.anonymous && region === undefined) {
-      throw new TypeError(
+      throw optionError(
+        "type",
+        "region",
         `'region' is required for signature v4: it cannot be derived from endpoint ${
           show(o.endpoint)
         }; pass region (e.g. "cn-hangzhou") or signatureVersion: "v1"`,
@@ -337,11 +374,11 @@ export class Bucket {
 
     for (const name of ["pathStyle", "cname"] as const) {
       if (o[name] !== undefined && typeof o[name] !== "boolean") {
-        throw new TypeError(`'${name}' must be a boolean: got ${show(o[name])}`);
+        throw optionError("type", name, `'${name}' must be a boolean: got ${show(o[name])}`);
       }
     }
     if (o.pathStyle && o.cname) {
-      throw new TypeError(`'pathStyle' and 'cname' cannot both be true`);
+      throw optionError("type", "pathStyle", `'pathStyle' and 'cname' cannot both be true`);
     }
     this.urlStyle = o.cname
       ? "cname"
@@ -350,12 +387,16 @@ export class Bucket {
       : "virtual-hosted";
 
     if (o.fetch !== undefined && typeof o.fetch !== "function") {
-      throw new TypeError(`'fetch' must be a function: got ${show(o.fetch)}`);
+      throw optionError("type", "fetch", `'fetch' must be a function: got ${show(o.fetch)}`);
     }
     this.#fetch = toFetch(o.fetch);
     const offset = o.clockOffsetMs ?? 0;
     if (typeof offset !== "number" || !Number.isFinite(offset)) {
-      throw new TypeError(`'clockOffsetMs' must be a finite number: got ${show(o.clockOffsetMs)}`);
+      throw optionError(
+        "type",
+        "clockOffsetMs",
+        `'clockOffsetMs' must be a finite number: got ${show(o.clockOffsetMs)}`,
+      );
     }
     this.#clockOffsetMs = offset;
   }
@@ -383,11 +424,11 @@ export class Bucket {
    */
   static fromEnv(options: BucketFromEnvOptions = {}): Bucket {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object: got ${show(options)}`);
+      throw optionError("type", "options", `'options' must be an object: got ${show(options)}`);
     }
     const { env, ...explicit } = options;
     if (env !== undefined && (typeof env !== "object" || env === null)) {
-      throw new TypeError(`'env' must be a record of variables: got ${show(env)}`);
+      throw optionError("type", "env", `'env' must be a record of variables: got ${show(env)}`);
     }
     const lookup = env ? (name: string) => env[name] : defaultEnv();
     const read = (name: string): string | undefined => {
@@ -399,7 +440,9 @@ export class Bucket {
       if (given !== undefined) return given as string;
       const v = read(variable);
       if (v === undefined) {
-        throw new TypeError(
+        throw optionError(
+          "type",
+          option,
           `environment variable ${variable} is not set (or pass '${option}' to Bucket.fromEnv)`,
         );
       }
@@ -426,7 +469,11 @@ export class Bucket {
 
   set clockOffsetMs(value: number) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new TypeError(`'clockOffsetMs' must be a finite number: got ${show(value)}`);
+      throw optionError(
+        "type",
+        "clockOffsetMs",
+        `'clockOffsetMs' must be a finite number: got ${show(value)}`,
+      );
     }
     this.#clockOffsetMs = value;
   }
@@ -487,13 +534,15 @@ export class Bucket {
    */
   async signUrl(key: string, options: SignUrlOptions = {}): Promise<string> {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object: got ${show(options)}`);
+      throw optionError("type", "options", `'options' must be an object: got ${show(options)}`);
     }
     const k = normalizeKey(key);
     const expires = options.expires ?? 3600;
     const max = this.signatureVersion === "v4" ? V4_MAX_EXPIRES : Number.MAX_SAFE_INTEGER;
     if (typeof expires !== "number" || !Number.isInteger(expires) || expires < 1 || expires > max) {
-      throw new RangeError(
+      throw optionError(
+        "range",
+        "expires",
         `'expires' must be an integer number of seconds from 1 to ${max}${
           this.signatureVersion === "v4" ? " (signature v4 allows 7 days)" : ""
         }: got ${show(options.expires)}`,
@@ -501,16 +550,22 @@ export class Bucket {
     }
     const method = options.method ?? "GET";
     if (method !== "GET" && method !== "HEAD") {
-      throw new TypeError(`'method' must be "GET" or "HEAD": got ${show(options.method)}`);
+      throw optionError(
+        "type",
+        "method",
+        `'method' must be "GET" or "HEAD": got ${show(options.method)}`,
+      );
     }
     const now = options.now ?? this.#now();
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-      throw new TypeError(`'now' must be a valid Date: got ${show(options.now)}`);
+      throw optionError("type", "now", `'now' must be a valid Date: got ${show(options.now)}`);
     }
     const query = queryPairs(options.query);
     if (options.versionId !== undefined) {
       if (typeof options.versionId !== "string" || options.versionId === "") {
-        throw new TypeError(
+        throw optionError(
+          "type",
+          "versionId",
           `'versionId' must be a non-empty string: got ${show(options.versionId)}`,
         );
       }
@@ -544,13 +599,13 @@ export class Bucket {
    */
   async request(method: string, key: string, init: OssRequestInit = {}): Promise<Response> {
     if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
-      throw new TypeError(`'method' must be an HTTP method: got ${show(method)}`);
+      throw optionError("type", "method", `'method' must be an HTTP method: got ${show(method)}`);
     }
     if (typeof init !== "object" || init === null) {
-      throw new TypeError(`'init' must be an object: got ${show(init)}`);
+      throw optionError("type", "init", `'init' must be an object: got ${show(init)}`);
     }
     if (init.fetch !== undefined && typeof init.fetch !== "function") {
-      throw new TypeError(`'fetch' must be a function: got ${show(init.fetch)}`);
+      throw optionError("type", "fetch", `'fetch' must be a function: got ${show(init.fetch)}`);
     }
     return await this.#send(method.toUpperCase(), normalizeKey(key), init);
   }
@@ -572,7 +627,7 @@ export class Bucket {
   async listObjects(options: ListObjectsOptions = {}): Promise<ListObjectsPage> {
     const query = listObjectsQuery(options);
     if (options.fetch !== undefined && typeof options.fetch !== "function") {
-      throw new TypeError(`'fetch' must be a function: got ${show(options.fetch)}`);
+      throw optionError("type", "fetch", `'fetch' must be a function: got ${show(options.fetch)}`);
     }
     const init: OssRequestInit = { query };
     if (options.signal) init.signal = options.signal;
