@@ -21,7 +21,10 @@ export function runtimeName(): string {
   return typeof node === "string" ? `Node.js/${node}` : "unknown runtime";
 }
 
-/** `resumable-download/<version> (<runtime>)`. */
+let cachedUserAgent: string | undefined;
+
+/** `resumable-download/<version> (<runtime>)`, built once per process (every request sends it). */
 export function userAgent(): string {
-  return `resumable-download/${VERSION} (${runtimeName()})`;
+  cachedUserAgent ??= `resumable-download/${VERSION} (${runtimeName()})`;
+  return cachedUserAgent;
 }
