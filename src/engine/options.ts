@@ -88,7 +88,9 @@ export interface DownloadOptions {
   store?: CheckpointStore;
   /**
    * Objects smaller than this are fetched with one plain GET (still through a temp file,
-   * rename and verification) and no checkpoint.
+   * rename and verification) and no checkpoint: none is written or looked up (a record left
+   * by a run with a lower threshold is not resumed; `prune` removes it), and the free-space
+   * check is skipped. `DEFAULT_MULTIGET_THRESHOLD` is the default.
    * @default {10485760} (10 MiB)
    */
   multigetThreshold?: number;
