@@ -105,6 +105,7 @@ async function requestFollowing(
   const method = init.method.toUpperCase();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(init.headers)) headers[name.toLowerCase()] = value;
+  // undici's request() adds neither header; Node's fetch sends these two (identity with Range).
   headers["accept-encoding"] ??= "identity";
   headers["accept"] ??= "*/*";
   for (let redirects = 0;; redirects++) {
