@@ -559,15 +559,27 @@ describe("downloadPrefix and downloadMany against the mock OSS", () => {
     assert.equal(recordStores(memory, 8)(targets[3]!), memory);
   });
 
-  it("bad options are TypeError/RangeError naming the option", async () => {
+  it("bad options are TypeError/RangeError naming the option, also in their `option` field", async () => {
     const b = bucket();
-    await assert.rejects(downloadPrefix(b, "", out(), { concurrency: 0 }), /concurrency/);
+    const names = (kind: ErrorConstructor, option: string) => (e: unknown) =>
+      e instanceof kind && (e as { option?: string }).option === option &&
+      (e as Error).message.includes(option);
+    await assert.rejects(
+      downloadPrefix(b, "", out(), { concurrency: 0 }),
+      names(RangeError, "concurrency"),
+    );
     await assert.rejects(
       downloadPrefix(b, "", out(), { shard: { index: 3, count: 3 } }),
-      /shard.index/,
+      names(RangeError, "shard.index"),
     );
-    await assert.rejects(downloadPrefix(b, "", out(), { include: [""] }), /include/);
-    await assert.rejects(downloadPrefix(b, "", out(), { rateLimit: -1 }), /rateLimit/);
+    await assert.rejects(
+      downloadPrefix(b, "", out(), { include: [""] }),
+      names(TypeError, "include"),
+    );
+    await assert.rejects(
+      downloadPrefix(b, "", out(), { rateLimit: -1 }),
+      names(RangeError, "rateLimit"),
+    );
     await assert.rejects(
       downloadMany([{ source: 42 as unknown as string, filename: "x" }]),
       TypeError,

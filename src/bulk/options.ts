@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { DownloadError } from "../errors.ts";
+import { type DownloadError, optionError } from "../errors.ts";
 import type { DownloadResult } from "../engine/engine.ts";
 import { type DownloadOptions, type ResolvedOptions, resolveOptions } from "../engine/options.ts";
 import { MAX_LIST_KEYS } from "../sources/oss/list.ts";
@@ -125,21 +125,25 @@ export interface ResolvedBulk {
 function globs(name: string, value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((g) => typeof g !== "string" || g === "")) {
-    throw new TypeError(`'${name}' must be an array of non-empty glob strings`);
+    throw optionError("type", name, `'${name}' must be an array of non-empty glob strings`);
   }
   return [...value];
 }
 
 function flag(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new TypeError(`'${name}' must be a boolean`);
+  if (typeof value !== "boolean") {
+    throw optionError("type", name, `'${name}' must be a boolean`);
+  }
   return value;
 }
 
 function integer(name: string, value: unknown, min: number, max: number, fallback: number) {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
+    throw optionError(
+      "range",
+      name,
       `'${name}' must be an integer from ${min} to ${max}: got ${String(value)}`,
     );
   }
@@ -150,7 +154,7 @@ function integer(name: string, value: unknown, min: number, max: number, fallbac
 export function resolveBulkOptions(options: BulkOptions | undefined): ResolvedBulk {
   if (options === undefined || options === null) options = {};
   if (typeof options !== "object") {
-    throw new TypeError(`'options' must be an object: got ${String(options)}`);
+    throw optionError("type", "options", `'options' must be an object: got ${String(options)}`);
   }
   const {
     concurrency,
@@ -167,13 +171,17 @@ export function resolveBulkOptions(options: BulkOptions | undefined): ResolvedBu
   } = options;
   const resolved = resolveOptions(options);
   if (onObject !== undefined && typeof onObject !== "function") {
-    throw new TypeError(`'onObject' must be a function`);
+    throw optionError("type", "onObject", `'onObject' must be a function`);
   }
   if (
     rateLimit !== undefined &&
     (typeof rateLimit !== "number" || !(rateLimit > 0) || !Number.isFinite(rateLimit))
   ) {
-    throw new RangeError(`'rateLimit' must be a positive number of bytes per second`);
+    throw optionError(
+      "range",
+      "rateLimit",
+      `'rateLimit' must be a positive number of bytes per second`,
+    );
   }
   return {
     perObject,

@@ -81,6 +81,7 @@ async function prefixBatch(
     prefix,
     maxKeys: o.maxKeys,
     retry: o.resolved.retry,
+    ...(options?.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options?.signal ? { signal: options.signal } : {}),
     ...(options?.fetch ? { fetch: options.fetch } : {}),
   };

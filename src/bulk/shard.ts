@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { optionError } from "../errors.ts";
 
 /** This machine's share of the keys: shard `index` (0-based) of `count`. */
 export interface Shard {
@@ -50,14 +51,20 @@ export function inShard(key: string, shard: Shard): boolean {
 export function checkShard(shard: unknown): Shard {
   const s = shard as Partial<Shard> | null;
   if (typeof s !== "object" || s === null) {
-    throw new TypeError(`'shard' must be { index, count }: got ${String(shard)}`);
+    throw optionError("type", "shard", `'shard' must be { index, count }: got ${String(shard)}`);
   }
   const { index, count } = s;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 1) {
-    throw new RangeError(`'shard.count' must be an integer of at least 1: got ${String(count)}`);
+    throw optionError(
+      "range",
+      "shard.count",
+      `'shard.count' must be an integer of at least 1: got ${String(count)}`,
+    );
   }
   if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count) {
-    throw new RangeError(
+    throw optionError(
+      "range",
+      "shard.index",
       `'shard.index' must be an integer from 0 to ${count - 1}: got ${String(index)}`,
     );
   }
