@@ -8,6 +8,7 @@
  * @module
  */
 import { IntegrityError, LocalFileError, ProtocolError } from "../errors.ts";
+import type { DownloadResult } from "./engine.ts";
 import { dirname } from "../fs/path.ts";
 import { parseCrc64 } from "../integrity/value.ts";
 import type { FileSystem, RandomAccessFile } from "../fs/types.ts";
@@ -51,15 +52,11 @@ function parseStatedCrc64(value: string | null): string | undefined {
 /** A part is split for idle workers only when at least this much of it remains. */
 const MIN_SPLIT = 4 * MiB;
 
-/** What a run resolves with (the entry point adds up `bytesFetched` over restarts). */
-export interface RunResult {
-  size: number;
-  etag?: string;
-  crc64?: string;
-  resumed: boolean;
-  bytesFetched: number;
-  verifiedBy: string[];
-}
+/**
+ * What a run resolves with: the download's result, with `bytesFetched` of this run only (the
+ * entry point adds them up over restarts).
+ */
+export type RunResult = DownloadResult;
 
 /** The dependencies a run gets from the entry points. */
 export interface RunContext {
