@@ -4,14 +4,12 @@
  *
  * @module
  */
-import { DownloadError, LocalFileError } from "../errors.ts";
+import { asLocalFileError } from "../fs/errors.ts";
 import type { FileSystem } from "../fs/types.ts";
 
 /** Wraps a file-system failure with a code into `LocalFileError`; anything else unchanged. */
 export function fileError(e: unknown, path: string, what: string): unknown {
-  if (e instanceof DownloadError) return e;
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === "string" ? new LocalFileError(code, path, what, { cause: e }) : e;
+  return asLocalFileError(e, path, what);
 }
 
 /** A fresh temp file name for `target`: `<target>.tmp-<12 hex digits>`. */

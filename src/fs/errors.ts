@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LocalFileError } from "../errors.ts";
+import { DownloadError, LocalFileError } from "../errors.ts";
 import { dirname } from "./path.ts";
 
 /** An error with a Node-style `code` and a `path`; the runtime's own error is `cause`. */
@@ -21,6 +21,25 @@ export class FsError extends Error {
     this.code = code;
     this.path = path;
   }
+}
+
+/**
+ * A failure of a file operation on `path` as the `LocalFileError` callers catch: its own code,
+ * else `fallback` (without either it is returned unchanged, as is any `DownloadError`). `link`
+ * replaces `what` when the code is `ELOOP`: a symbolic link where the library opens its own
+ * files without following links.
+ */
+export function asLocalFileError(
+  e: unknown,
+  path: string,
+  what: string,
+  options: { fallback?: string; link?: string } = {},
+): unknown {
+  if (e instanceof DownloadError) return e;
+  const code = codeOf(e) ?? options.fallback;
+  if (code === undefined) return e;
+  const why = code === "ELOOP" && options.link !== undefined ? options.link : what;
+  return new LocalFileError(code, path, why, { cause: e });
 }
 
 /** The `code` of an error, if it has a non-empty string one. */

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { DownloadLockedError, LocalFileError } from "../errors.ts";
-import { codeOf } from "../fs/errors.ts";
+import { DownloadLockedError } from "../errors.ts";
+import { asLocalFileError, codeOf } from "../fs/errors.ts";
 import { basename, dirname, joinPath } from "../fs/path.ts";
 import { createExclusive, readText } from "../fs/text.ts";
 import type { FileSystem } from "../fs/types.ts";
@@ -78,10 +78,10 @@ export class FileLock implements TargetLock {
       await this.#sweep(path).catch(() => {});
       return release;
     } catch (e) {
-      if (e instanceof DownloadLockedError || e instanceof LocalFileError) throw e;
-      const code = codeOf(e) ?? "EIO";
-      const why = code === "ELOOP" ? "the lock file is a symbolic link" : "cannot take the lock";
-      throw new LocalFileError(code, path, why, { cause: e });
+      throw asLocalFileError(e, path, "cannot take the lock", {
+        fallback: "EIO",
+        link: "the lock file is a symbolic link",
+      });
     }
   }
 

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { LocalFileError } from "../errors.ts";
-import { codeOf } from "../fs/errors.ts";
+import { asLocalFileError, codeOf } from "../fs/errors.ts";
 import { loadFileSystem } from "../fs/mod.ts";
 import { absolutePath, joinPath } from "../fs/path.ts";
 import { homeDirectory, workingDirectory } from "../fs/process_env.ts";
@@ -84,10 +83,11 @@ function checkKey(key: unknown): asserts key is string {
 
 /** A store failure as a `LocalFileError` with the path and the code (`ELOOP`: a link). */
 function storeError(e: unknown, path: string, what: string): unknown {
-  if (e instanceof LocalFileError || e instanceof TypeError || e instanceof RangeError) return e;
-  const code = codeOf(e) ?? "EIO";
-  const why = code === "ELOOP" ? `${what}: refusing a symbolic link in the store` : what;
-  return new LocalFileError(code, path, why, { cause: e });
+  if (e instanceof TypeError || e instanceof RangeError) return e;
+  return asLocalFileError(e, path, what, {
+    fallback: "EIO",
+    link: `${what}: refusing a symbolic link in the store`,
+  });
 }
 
 /**
