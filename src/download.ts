@@ -6,7 +6,7 @@
  * @module
  */
 import { redacting } from "./redact.ts";
-import { checkFs, download, ossSource, type Platform, urlSource } from "./download_core.ts";
+import { download, ossSource, type Platform, urlSource } from "./download_core.ts";
 import type { DownloadResult } from "./engine/engine.ts";
 import type { DownloadOptions } from "./engine/options.ts";
 import { loadRuntimeFiles } from "./fs/mod.ts";
@@ -18,10 +18,9 @@ import { ResumableDownloadStore } from "./stores/file.ts";
 
 /** The runtime: its file adapter and lock file, unless `options.fs` is another one. */
 const runtime: Platform = {
-  async setup(options) {
+  async setup(options, given) {
     useNodeFetch(); // on Node.js, a default fetch that never decodes and honours HTTP(S)_PROXY
     const files = await loadRuntimeFiles();
-    const given = checkFs(options?.fs);
     const fs = given ?? files.fs;
     // A file system other than the runtime's disk (memory, OPFS) gets a lock without files.
     const lock = given && !files.isRuntime(given) ? webLockFor(given) : files.lockFor(fs);

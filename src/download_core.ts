@@ -17,9 +17,13 @@ import type { CheckpointStore } from "./stores/store.ts";
 
 /** Where a platform's downloads keep their files, progress and lock. */
 export interface Platform {
-  /** The file system, store and lock for a download with `options`. */
+  /**
+   * The file system, store and lock for a download with `options`; `fs` is `options.fs`,
+   * already checked.
+   */
   setup(
     options: DownloadOptions | undefined,
+    fs: FileSystem | undefined,
   ): Promise<{ fs: FileSystem; store: CheckpointStore; lock: TargetLock }>;
 }
 
@@ -57,8 +61,7 @@ export async function download(
     );
   }
   const resolved = resolveOptions(options);
-  checkFs(options?.fs);
-  const { fs, store, lock } = await platform.setup(options);
+  const { fs, store, lock } = await platform.setup(options, checkFs(options?.fs));
   return await runDownload(source, filename, { fs, store, lock, options: resolved });
 }
 

@@ -7,24 +7,31 @@
  * @module
  */
 import { redacting } from "./redact.ts";
-import { checkFs, download, ossSource, type Platform, urlSource } from "./download_core.ts";
+import { download, ossSource, type Platform, urlSource } from "./download_core.ts";
 import type { DownloadResult } from "./engine/engine.ts";
-import type { DownloadOptions } from "./engine/options.ts";
+import { type DownloadOptions, optionError } from "./engine/options.ts";
 import { webLockFor } from "./lock/web_lock.ts";
 import type { Bucket } from "./sources/oss/bucket.ts";
 import type { ObjectSource } from "./sources/source.ts";
 
 const web: Platform = {
-  setup(options) {
-    const fs = checkFs(options?.fs);
+  setup(options, fs) {
     if (!fs) {
       return Promise.reject(
-        new TypeError("'fs' is required here (e.g. new MemoryFileSystem()): got undefined"),
+        optionError(
+          "type",
+          "fs",
+          "'fs' is required here (e.g. new MemoryFileSystem()): got undefined",
+        ),
       );
     }
     if (options?.store === undefined) {
       return Promise.reject(
-        new TypeError("'store' is required here (e.g. new MemoryCheckpointStore()): got undefined"),
+        optionError(
+          "type",
+          "store",
+          "'store' is required here (e.g. new MemoryCheckpointStore()): got undefined",
+        ),
       );
     }
     return Promise.resolve({ fs, store: options.store, lock: webLockFor(fs) });

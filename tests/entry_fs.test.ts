@@ -104,11 +104,15 @@ describe("options.fs", () => {
       const store = new web.MemoryCheckpointStore();
       await assert.rejects(
         web.resumableDownloadUrl(origin.url, "/a.bin", { store } as web.DownloadOptions),
-        (e) => e instanceof TypeError && /'fs' is required/.test(e.message),
+        (e) =>
+          e instanceof TypeError && /'fs' is required/.test(e.message) &&
+          (e as { option?: string }).option === "fs",
       );
       await assert.rejects(
         web.resumableDownloadUrl(origin.url, "/a.bin", { fs }),
-        (e) => e instanceof TypeError && /'store' is required/.test(e.message),
+        (e) =>
+          e instanceof TypeError && /'store' is required/.test(e.message) &&
+          (e as { option?: string }).option === "store",
       );
       const result = await web.resumableDownloadUrl(origin.url, "a.bin", {
         fs,
